@@ -1,0 +1,49 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AgentsModule } from './agents/agents.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
+import { RolesGuard } from './auth/guards/roles.guard.js';
+import { ChatModule } from './chat/chat.module.js';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { AppThrottlerGuard } from './common/throttling/app-throttler.guard.js';
+import { throttlerOptions } from './common/throttling/throttler-options.js';
+import { AppValidationPipe } from './common/validation/app-validation.pipe.js';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { DocumentsModule } from './documents/documents.module.js';
+import { HealthModule } from './health/health.module.js';
+
+@Module({})
+export class AppModule {
+  /**
+   * The application for a validated configuration. `extraImports` lets tests add modules (e.g. test-only
+   * `@AgentTool`s) exactly as an extending team would.
+   */
+  static forRoot(config: AppConfig, extraImports: Array<Type | DynamicModule> = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config.database),
+        ThrottlerModule.forRoot(throttlerOptions(config)),
+        AuthModule,
+        HealthModule,
+        AgentsModule,
+        DocumentsModule,
+        ChatModule,
+        ...extraImports,
+      ],
+      providers: [
+        // Guard order matters: authenticate, then authorize, then rate-limit per user.
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
+        { provide: APP_PIPE, useClass: AppValidationPipe },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
+    };
+  }
+}

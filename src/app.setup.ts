@@ -1,0 +1,70 @@
+import { ConsoleLogger, INestApplication, LogLevel as NestLogLevel, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { AppModule } from './app.module.js';
+import { writeProblem } from './common/errors/problem-details.filter.js';
+import { requestIdMiddleware } from './common/http/request-id.middleware.js';
+import { requestLoggingMiddleware } from './common/logging/request-logging.middleware.js';
+import { AppConfig, LogLevel } from './config/app-config.js';
+import { setupSwagger } from './swagger.js';
+
+export const JSON_BODY_LIMIT = '1mb';
+export const UNPREFIXED_ROUTES = ['health', 'ready'];
+
+const LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  silent: [],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export function createLogger(level: LogLevel): ConsoleLogger {
+  return new ConsoleLogger({ json: true, logLevels: LEVELS[level], colors: false });
+}
+
+/**
+ * The HTTP pipeline in the order the reference design fixes: request id and logging first (so every response,
+ * even a rejected one, is traced), security headers, CORS, body limits; then Nest's global guard (JWT), roles,
+ * throttler, validation pipe, controller; errors leave through one problem+json writer.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  if (config.trustProxy !== false) app.set('trust proxy', config.trustProxy);
+  app.use(requestIdMiddleware);
+  app.use(requestLoggingMiddleware);
+  app.use(helmet());
+  app.enableCors({
+    // No allow-list, no cross-origin access: the browser gets no CORS headers and blocks the response.
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    credentials: false,
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(express.urlencoded({ extended: false, limit: JSON_BODY_LIMIT }));
+  // Body-parser failures happen before Nest routing; answer them in the same problem+json shape.
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    writeProblem(err, req, res);
+  });
+  app.setGlobalPrefix('api', { exclude: UNPREFIXED_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
+  setupSwagger(app);
+}
+
+export async function createApp(
+  config: AppConfig,
+  extraImports: Parameters<typeof AppModule.forRoot>[1] = [],
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports), {
+    logger: createLogger(config.logLevel),
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureApp(app, config);
+  return app;
+}
+
+export type App = INestApplication;

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, NotFoundError } from '../common/errors/app.error.js';
+import type { AccessTokenClaims, AuthUser } from './auth-user.js';
+import { AccessTokenDto, MeDto, RegisteredUserDto } from './dto/auth-responses.dto.js';
+import { CredentialsDto } from './dto/credentials.dto.js';
+import { PasswordHasher } from './password-hasher.js';
+import { UsersRepository } from './users.repository.js';
+
+export class EmailTaken extends AppError {
+  constructor() {
+    super('CONFLICT', 'An account with this email already exists');
+  }
+}
+
+export class InvalidCredentials extends AppError {
+  constructor() {
+    super('UNAUTHORIZED', 'Invalid email or password');
+  }
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register({ email, password }: CredentialsDto): Promise<RegisteredUserDto> {
+    const user = await this.users.insert(email, await this.hasher.hash(password));
+    if (!user) throw new EmailTaken();
+    return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };
+  }
+
+  async login({ email, password }: CredentialsDto): Promise<AccessTokenDto> {
+    const user = await this.users.findByEmail(email);
+    const ok = await this.hasher.verify(user?.passwordHash, password);
+    if (!user || !ok) throw new InvalidCredentials();
+    const claims: AccessTokenClaims = { sub: user.id, email: user.email, roles: user.roles };
+    const access_token = await this.jwt.signAsync(claims);
+    return { access_token, token_type: 'Bearer', expires_in: this.config.jwt.expiresInSeconds };
+  }
+
+  /** Reads the account fresh (roles may have changed since the token was issued); a deleted account is 404. */
+  async me(caller: AuthUser): Promise<MeDto> {
+    const user = await this.users.findById(caller.id);
+    if (!user) throw new NotFoundError('User');
+    return { id: user.id, email: user.email, roles: user.roles };
+  }
+}

@@ -1,0 +1,3 @@
+import { CredentialsDto } from './credentials.dto.js';
+
+export class LoginDto extends CredentialsDto {}

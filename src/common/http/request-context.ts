@@ -1,0 +1,17 @@
+import type { Request } from 'express';
+import type { AuthUser } from '../../auth/auth-user.js';
+
+/** What our middleware and guards attach to the Express request. */
+export interface AppRequest extends Request {
+  id: string;
+  user?: AuthUser;
+}
+
+export function requestIdOf(req: Request): string {
+  return (req as AppRequest).id ?? 'unknown';
+}
+
+/** The path the client asked for, without the query string (which may carry search terms). */
+export function instanceOf(req: Request): string {
+  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+}

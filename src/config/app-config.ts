@@ -1,0 +1,36 @@
+export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
+
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
+
+/** The validated, typed configuration. Built once at boot by `loadConfig`; nothing else reads `process.env`. */
+export class AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  trustProxy: boolean | number | string;
+  database: DatabaseConfig;
+  jwt: {
+    secret: string;
+    /** True when no JWT_SECRET was given and one was generated for this process. */
+    generated: boolean;
+    expiresInSeconds: number;
+    issuer: string;
+    audience: string;
+  };
+  anthropic: { apiKey?: string; baseURL?: string };
+  defaultModel: string;
+  corsOrigins: string[];
+  rateLimit: {
+    chatPerMinute: number;
+    /** Login attempts per account. */
+    loginPerMinute: number;
+    /** Login attempts per client address (higher: many users can share an address). */
+    loginPerAddressPerMinute: number;
+    defaultPerMinute: number;
+  };
+  toolTimeoutMs: number;
+  logLevel: LogLevel;
+  /** Extra regular expressions whose matches are removed from model output before anyone sees it. */
+  secretPatterns: string[];
+  shutdownGraceMs: number;
+}

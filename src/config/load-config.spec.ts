@@ -1,0 +1,61 @@
+import { ConfigError, FALLBACK_MODEL, loadConfig } from './load-config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults on an empty environment', () => {
+    const warnings: string[] = [];
+    const config = loadConfig({}, (m) => warnings.push(m));
+    expect(config).toMatchObject({
+      port: 8000,
+      host: '0.0.0.0',
+      database: { kind: 'pglite', dataDir: './data/pglite' },
+      defaultModel: FALLBACK_MODEL,
+      corsOrigins: [],
+      rateLimit: { chatPerMinute: 30 },
+      toolTimeoutMs: 30000,
+      logLevel: 'info',
+      trustProxy: false,
+    });
+    expect(config.jwt.expiresInSeconds).toBe(3600);
+    expect(config.jwt.generated).toBe(true);
+    expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
+    expect(warnings).toEqual([expect.stringContaining('JWT_SECRET')]);
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@h:5432/db',
+      poolSize: 10,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT /],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT /],
+    [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must be a postgres/],
+    [{ JWT_EXPIRES_IN: 'forever' }, /^Invalid configuration: JWT_EXPIRES_IN must be a duration/],
+    [{ JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
+    [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET is required when NODE_ENV=production/],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
+    [{ SECRET_PATTERNS: 'ok,(unclosed' }, /^Invalid configuration: SECRET_PATTERNS /],
+  ])('fails with one line naming the variable for %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('parses lists, durations and proxy trust', () => {
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://a.example, https://b.example ,',
+      JWT_EXPIRES_IN: '15m',
+      TRUST_PROXY: '1',
+    });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.jwt.expiresInSeconds).toBe(900);
+    expect(config.trustProxy).toBe(1);
+  });
+});

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { AppConfig } from './app-config.js';
+import { parseDurationSeconds } from './duration.js';
+
+/** The newest Sonnet in the SDK's `Model` union (claude-sonnet-4-5 reaches end of life on 2026-11-30). */
+export const FALLBACK_MODEL = 'claude-sonnet-5-5';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(def));
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  PORT: int(8000, 0, 65535),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+  TRUST_PROXY: optionalString,
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data/pglite')),
+  JWT_SECRET: optionalString,
+  JWT_EXPIRES_IN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('1h')
+      .refine((v) => parseDurationSeconds(v) !== undefined, 'must be a duration such as 3600, 15m, 1h or 7d'),
+  ),
+  JWT_ISSUER: z.preprocess(emptyAsUndefined, z.string().default('agent-backend')),
+  JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().default('agent-backend-api')),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  DEFAULT_MODEL: z.preprocess(emptyAsUndefined, z.string().default(FALLBACK_MODEL)),
+  CORS_ORIGINS: optionalString,
+  RATE_LIMIT_CHAT_PER_MINUTE: int(30, 1, 100000),
+  RATE_LIMIT_LOGIN_PER_MINUTE: int(10, 1, 100000),
+  RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: int(30, 1, 100000),
+  RATE_LIMIT_DEFAULT_PER_MINUTE: int(600, 1, 1000000),
+  TOOL_TIMEOUT_MS: int(30000, 10, 600000),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info')),
+  SECRET_PATTERNS: optionalString,
+  SHUTDOWN_GRACE_MS: int(25000, 0, 600000),
+});
+
+function parseTrustProxy(value: string | undefined): AppConfig['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value; // express accepts a comma-separated list of addresses/subnets
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Validates the environment into a typed `AppConfig`. Throws a `ConfigError` whose message is one line naming the
+ * offending variable, so a misconfigured deployment fails at boot instead of on the first request.
+ */
+export function loadConfig(env: Record<string, string | undefined>, warn: (msg: string) => void = () => {}): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const e = parsed.data;
+
+  let secret = e.JWT_SECRET;
+  let generated = false;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET must be at least 32 characters');
+  }
+  if (secret === undefined) {
+    if (e.NODE_ENV === 'production') {
+      throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production (>= 32 chars)');
+    }
+    secret = randomBytes(48).toString('base64url');
+    generated = true;
+    warn('JWT_SECRET is not set: generated a random one for this process; tokens will not survive a restart');
+  }
+
+  for (const pattern of list(e.SECRET_PATTERNS)) {
+    try {
+      new RegExp(pattern);
+    } catch {
+      throw new ConfigError(
+        `Invalid configuration: SECRET_PATTERNS contains an invalid regular expression: ${pattern}`,
+      );
+    }
+  }
+
+  const config = new AppConfig();
+  Object.assign(config, {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: e.PGLITE_DIR },
+    jwt: {
+      secret,
+      generated,
+      expiresInSeconds: parseDurationSeconds(e.JWT_EXPIRES_IN)!,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
+    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
+    defaultModel: e.DEFAULT_MODEL,
+    corsOrigins: list(e.CORS_ORIGINS),
+    rateLimit: {
+      chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
+      loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
+      loginPerAddressPerMinute: e.RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE,
+      defaultPerMinute: e.RATE_LIMIT_DEFAULT_PER_MINUTE,
+    },
+    toolTimeoutMs: e.TOOL_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    secretPatterns: list(e.SECRET_PATTERNS),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  } satisfies AppConfig);
+  return config;
+}

@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseConfig } from '../config/app-config.js';
+import { baseOptions, createDataSource, initializeDataSource } from './data-source.factory.js';
+
+/**
+ * Opens the database chosen by configuration and applies pending migrations before any other module uses it
+ * (the reference startup order: settings, validation, pool, migrations, then the rest).
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(database: DatabaseConfig): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          // A server that is still starting gets a few seconds; a wrong URL still fails boot quickly.
+          useFactory: () => ({ ...baseOptions(), type: 'postgres', retryAttempts: 3, retryDelay: 1000 }),
+          dataSourceFactory: async () => initializeDataSource(await createDataSource(database)),
+        }),
+      ],
+    };
+  }
+}

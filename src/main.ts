@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { createApp, createLogger } from './app.setup.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { installShutdown } from './shutdown.js';
+
+async function bootstrap(): Promise<void> {
+  // `.env` is optional; real environment variables win over it.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const bootLogger = createLogger('info');
+  let config;
+  try {
+    config = loadConfig(process.env, (msg) => bootLogger.warn(msg, 'Config'));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const started = performance.now();
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  installShutdown(app, config.shutdownGraceMs);
+  const db = config.database.kind === 'pglite' ? `embedded PGlite (${config.database.dataDir})` : 'PostgreSQL';
+  new Logger('Bootstrap').log({
+    msg: 'listening',
+    url: await app.getUrl(),
+    database: db,
+    llm_provider: config.anthropic.apiKey ? 'anthropic' : 'offline',
+    boot_ms: Math.round(performance.now() - started),
+  });
+}
+
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(`Boot failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { createUser, type TestUser } from '../support/factories.js';
+import { decodeJwtPayload, forgeJwt } from '../support/jwt.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
+
+describe('JWT verification (e2e)', () => {
+  let t: TestApp;
+  let user: TestUser;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    user = await createUser(t);
+  });
+  afterAll(() => t.close());
+
+  const valid = () => ({
+    sub: user.id,
+    email: user.email,
+    roles: ['user'],
+    iat: now(),
+    exp: now() + 600,
+    iss: t.config.jwt.issuer,
+    aud: t.config.jwt.audience,
+  });
+
+  it('accepts the issued token and a hand-made valid one (the forger is right)', async () => {
+    await t.http.get('/api/auth/me').set(user.auth).expect(200);
+    await t.http
+      .get('/api/auth/me')
+      .set('Authorization', `Bearer ${forgeJwt(valid(), TEST_JWT_SECRET)}`)
+      .expect(200);
+    expect(decodeJwtPayload(user.token)).toMatchObject({
+      sub: user.id,
+      iss: 'agent-backend',
+      aud: 'agent-backend-api',
+      exp: expect.any(Number),
+    });
+  });
+
+  const cases: Array<[string, () => string | undefined]> = [
+    ['no token', () => undefined],
+    ['a non-bearer scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['garbage', () => 'Bearer not.a.jwt'],
+    [
+      'a tampered payload',
+      () => {
+        const [h, , s] = forgeJwt(valid(), TEST_JWT_SECRET).split('.');
+        const p = Buffer.from(JSON.stringify({ ...valid(), roles: ['admin'] })).toString('base64url');
+        return `Bearer ${h}.${p}.${s}`;
+      },
+    ],
+    ['alg none', () => `Bearer ${forgeJwt(valid(), '', { alg: 'none', typ: 'JWT' })}`],
+    ['alg HS512', () => `Bearer ${forgeJwt(valid(), TEST_JWT_SECRET, { alg: 'HS512', typ: 'JWT' })}`],
+    ['another secret', () => `Bearer ${forgeJwt(valid(), 'some-other-secret-that-is-long-enough-000000')}`],
+    [
+      'an expired token',
+      () => `Bearer ${forgeJwt({ ...valid(), iat: now() - 7200, exp: now() - 3600 }, TEST_JWT_SECRET)}`,
+    ],
+    [
+      'no exp',
+      () => {
+        const { exp: _exp, ...rest } = valid();
+        return `Bearer ${forgeJwt(rest, TEST_JWT_SECRET)}`;
+      },
+    ],
+    ['a wrong issuer', () => `Bearer ${forgeJwt({ ...valid(), iss: 'someone-else' }, TEST_JWT_SECRET)}`],
+    ['a wrong audience', () => `Bearer ${forgeJwt({ ...valid(), aud: 'other-api' }, TEST_JWT_SECRET)}`],
+    ['a non-uuid subject', () => `Bearer ${forgeJwt({ ...valid(), sub: "1' OR '1'='1" }, TEST_JWT_SECRET)}`],
+    [
+      'a kid header pointing elsewhere',
+      () => `Bearer ${forgeJwt(valid(), 'x', { alg: 'HS256', typ: 'JWT', kid: '../../dev/null' })}`,
+    ],
+  ];
+
+  it.each(cases)('rejects %s with a 401 problem', async (_, header) => {
+    const req = t.http.get('/api/auth/me');
+    const value = header();
+    if (value) req.set('Authorization', value);
+    const res = await req.expect(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      detail: 'Missing, invalid or expired bearer token',
+    });
+  });
+});

@@ -1,0 +1,132 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { Public } from '../../src/common/decorators/public.decorator.js';
+import { concretePath, registeredRoutes } from '../support/routes.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** A test-only route that fails the way a bug would, to prove 500s leak nothing. */
+@Controller('test-failure')
+class FailingController {
+  @Public()
+  @Get()
+  fail(): never {
+    throw new Error('secret internals: password=hunter2 at /srv/app/db.ts:42');
+  }
+}
+
+@Module({ controllers: [FailingController] })
+class FailingModule {}
+
+// Routes a client may call without a token. Adding a public route means adding it here, on purpose.
+const PUBLIC_ROUTES = new Set([
+  'GET /health',
+  'GET /ready',
+  'POST /api/auth/register',
+  'POST /api/auth/login',
+  'GET /docs',
+  'GET /docs-json',
+  'GET /api/test-failure',
+]);
+
+describe('Platform: errors, headers, docs, route protection (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ imports: [FailingModule], env: { CORS_ORIGINS: 'https://app.example.com' } });
+  });
+  afterAll(() => t.close());
+
+  it('GET /health is public and alive', async () => {
+    const res = await t.http.get('/health').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready reports the database and the provider', async () => {
+    const res = await t.http.get('/ready').expect(200);
+    expect(res.body).toMatchObject({
+      status: 'ready',
+      database: true,
+      llm_provider: 'offline',
+      database_kind: t.db.kind,
+    });
+  });
+
+  it('every registered route that is not deliberately public answers 401 without a token', async () => {
+    const routes = registeredRoutes(t.app);
+    expect(routes.length).toBeGreaterThan(5);
+    const open: string[] = [];
+    for (const route of routes) {
+      const key = `${route.method} ${route.path}`;
+      if (PUBLIC_ROUTES.has(key)) continue;
+      const res = await t.http[route.method.toLowerCase() as 'get'](concretePath(route.path)).send({});
+      if (res.status !== 401) open.push(`${key} -> ${res.status}`);
+    }
+    expect(open).toEqual([]);
+  });
+
+  it('/docs-json documents every route the app registers, and nothing else', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body;
+    const documented = new Set<string>();
+    for (const [path, item] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      for (const method of Object.keys(item))
+        documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+    }
+    const registered = registeredRoutes(t.app).map((r) => `${r.method} ${r.path}`);
+    expect(new Set(registered)).toEqual(documented);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/api/auth/me'].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.schemas.ProblemResponseDto).toBeDefined();
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await t.http.get('/docs').redirects(1).expect(200);
+    expect(res.text).toMatch(/swagger/i);
+  });
+
+  it('unknown routes are a 404 problem', async () => {
+    const res = await t.http.get('/api/does-not-exist').expect(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 404, code: 'NOT_FOUND', instance: '/api/does-not-exist' });
+  });
+
+  it('a 500 says only "Internal server error" and the request id', async () => {
+    const res = await t.http.get('/api/test-failure').set('X-Request-Id', 'trace-me-123').expect(500);
+    expect(res.body).toEqual({
+      type: '/problems/internal-error',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'Internal server error',
+      instance: '/api/test-failure',
+      request_id: 'trace-me-123',
+      code: 'INTERNAL_ERROR',
+    });
+    expect(res.text).not.toMatch(/hunter2|secret internals|db\.ts/);
+  });
+
+  it('echoes a well-formed X-Request-Id and generates one otherwise', async () => {
+    const echoed = await t.http.get('/health').set('X-Request-Id', 'abc-123');
+    expect(echoed.headers['x-request-id']).toBe('abc-123');
+    const generated = await t.http.get('/health').set('X-Request-Id', 'has spaces <script>');
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends security headers and no X-Powered-By', async () => {
+    const res = await t.http.get('/health');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('allows CORS only for listed origins', async () => {
+    const ok = await t.http
+      .options('/api/auth/me')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const denied = await t.http
+      .options('/api/auth/me')
+      .set('Origin', 'https://evil.example.com')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
