@@ -8,6 +8,7 @@ import { writeProblem } from './common/errors/problem-details.filter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { requestLoggingMiddleware } from './common/logging/request-logging.middleware.js';
 import { AppConfig, LogLevel } from './config/app-config.js';
+import { closeOpenedDataSources } from './database/data-source.factory.js';
 import { setupSwagger } from './swagger.js';
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -58,12 +59,20 @@ export async function createApp(
   config: AppConfig,
   extraImports: Parameters<typeof AppModule.forRoot>[1] = [],
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports), {
-    logger: createLogger(config.logLevel),
-    bodyParser: false,
-    abortOnError: false,
-  });
-  configureApp(app, config);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports), {
+      logger: createLogger(config.logLevel),
+      bodyParser: false,
+      abortOnError: false,
+    });
+    configureApp(app, config);
+    // Runs every module's init hooks now (tool discovery, agent definitions), so a bad boot fails here, cleanly.
+    await app.init();
+  } catch (err) {
+    await closeOpenedDataSources();
+    throw err;
+  }
   return app;
 }
 

@@ -1,9 +1,15 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ActiveRuns } from './chat/runs/active-runs.js';
+
+/** How long cancelled runs get to save their final state before connections are cut. */
+const CANCEL_SAVE_MS = 5000;
 
 /**
- * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (up to the grace period, after which
- * remaining connections are closed), then run Nest's shutdown hooks (which close the database) and exit 0.
+ * SIGTERM/SIGINT: stop accepting connections; let in-flight requests and streams finish within the grace period;
+ * cancel the runs still streaming (each saves its partial answer as `cancelled` and ends its stream with
+ * `run_finished` and `[DONE]`); close what is left; run Nest's shutdown hooks (which close the database); exit 0.
  * Nest's own enableShutdownHooks() closes modules before the server and re-raises the signal (exit 143).
  */
 export function installShutdown(app: INestApplication, graceMs: number): void {
@@ -15,10 +21,15 @@ export function installShutdown(app: INestApplication, graceMs: number): void {
     logger.log({ msg: 'shutting down', signal, grace_ms: graceMs });
     const server = app.getHttpServer() as Server;
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    await drained;
-    clearTimeout(timer);
     try {
+      const finishedInTime = await Promise.race([drained.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!finishedInTime) {
+        const runs = app.get(ActiveRuns);
+        logger.warn({ msg: 'grace period over: cancelling active runs', runs: runs.size });
+        await runs.cancelAll(CANCEL_SAVE_MS);
+        server.closeAllConnections();
+        await drained;
+      }
       await app.close();
       process.exit(0);
     } catch (err) {

@@ -17,6 +17,7 @@ export function setupSwagger(app: INestApplication): void {
       .addTag('documents', 'Per-user documents and full-text search')
       .addTag('agents', 'Agent definitions and tools')
       .addTag('health', 'Liveness and readiness probes')
+      .addTag('admin', 'Operator endpoints (admin role)')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });

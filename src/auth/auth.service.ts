@@ -5,6 +5,7 @@ import { AppError, NotFoundError } from '../common/errors/app.error.js';
 import type { AccessTokenClaims, AuthUser } from './auth-user.js';
 import { AccessTokenDto, MeDto, RegisteredUserDto } from './dto/auth-responses.dto.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
+import type { Role } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -30,7 +31,9 @@ export class AuthService {
   ) {}
 
   async register({ email, password }: CredentialsDto): Promise<RegisteredUserDto> {
-    const user = await this.users.insert(email, await this.hasher.hash(password));
+    // Admins are designated by configuration (ADMIN_EMAILS), never by anything in the request.
+    const roles: Role[] = this.config.adminEmails.includes(email) ? ['user', 'admin'] : ['user'];
+    const user = await this.users.insert(email, await this.hasher.hash(password), roles);
     if (!user) throw new EmailTaken();
     return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };
   }

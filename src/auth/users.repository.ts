@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
-import { UserEntity } from './entities/user.entity.js';
+import { type Role, UserEntity } from './entities/user.entity.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -18,9 +18,9 @@ export class UsersRepository {
   }
 
   /** Inserts a user; resolves `undefined` when the email is already taken (decided by the unique index, not a race-prone read). */
-  async insert(email: string, passwordHash: string): Promise<UserEntity | undefined> {
+  async insert(email: string, passwordHash: string, roles: Role[]): Promise<UserEntity | undefined> {
     try {
-      return await this.repo.save(this.repo.create({ email: email.toLowerCase(), passwordHash, roles: ['user'] }));
+      return await this.repo.save(this.repo.create({ email: email.toLowerCase(), passwordHash, roles }));
     } catch (err) {
       if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === UNIQUE_VIOLATION)
         return undefined;

@@ -33,4 +33,16 @@ export class AppConfig {
   /** Extra regular expressions whose matches are removed from model output before anyone sees it. */
   secretPatterns: string[];
   shutdownGraceMs: number;
+  /** PostgreSQL text search configuration used to index and query document chunks (SEARCH_LANGUAGE). */
+  searchLanguage: string;
+  /** Extra folders of agent definitions (YAML), after the built-in ones. */
+  agentsDirs: string[];
+  /** SDK retries apply only before the first token (HTTP errors on the initial request). */
+  llm: { maxRetries: number; timeoutMs: number };
+  /** Interval of `: ping` comments on an idle SSE stream. */
+  ssePingMs: number;
+  /** Runs one user may have streaming at once; more is 429. */
+  maxConcurrentRunsPerUser: number;
+  /** Accounts registered with these emails get the `admin` role. */
+  adminEmails: string[];
 }

@@ -51,6 +51,20 @@ const envSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info')),
   SECRET_PATTERNS: optionalString,
   SHUTDOWN_GRACE_MS: int(25000, 0, 600000),
+  // A PostgreSQL text search configuration name (`english`, `simple`, `german`…); checked against the database at boot.
+  SEARCH_LANGUAGE: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a text search configuration name such as english or simple')
+      .default('english'),
+  ),
+  AGENTS_DIR: optionalString,
+  LLM_MAX_RETRIES: int(2, 0, 10),
+  LLM_TIMEOUT_MS: int(600000, 1000, 3600000),
+  SSE_PING_MS: int(15000, 100, 600000),
+  MAX_CONCURRENT_RUNS_PER_USER: int(3, 1, 1000),
+  ADMIN_EMAILS: optionalString,
 });
 
 function parseTrustProxy(value: string | undefined): AppConfig['trustProxy'] {
@@ -132,6 +146,12 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     logLevel: e.LOG_LEVEL,
     secretPatterns: list(e.SECRET_PATTERNS),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    searchLanguage: e.SEARCH_LANGUAGE,
+    agentsDirs: list(e.AGENTS_DIR),
+    llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },
+    ssePingMs: e.SSE_PING_MS,
+    maxConcurrentRunsPerUser: e.MAX_CONCURRENT_RUNS_PER_USER,
+    adminEmails: list(e.ADMIN_EMAILS).map((email) => email.toLowerCase()),
   } satisfies AppConfig);
   return config;
 }

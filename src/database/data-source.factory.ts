@@ -29,9 +29,26 @@ export async function createDataSource(db: DatabaseConfig): Promise<DataSource> 
   });
 }
 
+// Data sources opened by a boot that may still fail later (e.g. an invalid agent definition): Nest gives no
+// handle to close them then, and an open pool would keep the process (or a test run) alive.
+const opened = new Set<DataSource>();
+
+/** Closes every DataSource opened by this process that is still open; for a boot that failed half-way. */
+export async function closeOpenedDataSources(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.allSettled(all.map((ds) => ds.destroy()));
+}
+
 /** Initializes the DataSource and applies pending migrations; used at boot by the app and by the CLI. */
 export async function initializeDataSource(dataSource: DataSource): Promise<DataSource> {
   await dataSource.initialize();
+  opened.add(dataSource);
+  const destroy = dataSource.destroy.bind(dataSource);
+  dataSource.destroy = async () => {
+    opened.delete(dataSource);
+    await destroy();
+  };
   try {
     await dataSource.runMigrations({ transaction: 'each' });
   } catch (err) {

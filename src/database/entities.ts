@@ -1,4 +1,18 @@
 import { UserEntity } from '../auth/entities/user.entity.js';
+import { ConversationEntity } from '../chat/entities/conversation.entity.js';
+import { MessageEntity } from '../chat/entities/message.entity.js';
+import { RunEntity } from '../chat/entities/run.entity.js';
+import { ToolCallEntity } from '../chat/entities/tool-call.entity.js';
+import { DocumentChunkEntity } from '../documents/entities/document-chunk.entity.js';
+import { DocumentEntity } from '../documents/entities/document.entity.js';
 
 /** Every entity the DataSource knows; feature issues append theirs. */
-export const ENTITIES = [UserEntity];
+export const ENTITIES = [
+  UserEntity,
+  ConversationEntity,
+  MessageEntity,
+  RunEntity,
+  ToolCallEntity,
+  DocumentEntity,
+  DocumentChunkEntity,
+];

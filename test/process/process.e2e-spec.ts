@@ -6,6 +6,11 @@ import { join } from 'node:path';
 
 const MAIN = join(__dirname, '../../dist/src/main.js');
 
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function run(env: Record<string, string>): {
   child: ChildProcess;
   output: () => string;
@@ -32,10 +37,12 @@ async function waitForUrl(output: () => string, timeoutMs = 30_000): Promise<str
   throw new Error(`server did not start:\n${output()}`);
 }
 
-// These drive the built server (`npm test` builds first) as `npm start` would run it.
-const describeBuilt = existsSync(MAIN) ? describe : describe.skip;
+// These drive the built server as `npm start` runs it; `npm test` builds first.
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test does it for you)`);
+});
 
-describeBuilt('The server process (dist/src/main.js)', () => {
+describe('The server process (dist/src/main.js)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agent-proc-'));

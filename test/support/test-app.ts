@@ -38,8 +38,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...db.env,
     ...options.env,
   });
-  const app = await createApp(config, options.imports);
-  await app.listen(0, '127.0.0.1');
+  let app: NestExpressApplication;
+  try {
+    app = await createApp(config, options.imports);
+    await app.listen(0, '127.0.0.1');
+  } catch (err) {
+    if (!options.db) await db.drop();
+    throw err;
+  }
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,

@@ -26,6 +26,9 @@ export interface FieldError {
  * `ProblemDetailsFilter` turns them into `application/problem+json` in one place.
  */
 export class AppError extends Error {
+  /** For 429/503: sent as `Retry-After`. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { instanceOf, requestIdOf } from '../http/request-context.js';
 import { AppError, FieldError } from './app.error.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 interface Resolved {
@@ -50,6 +51,9 @@ export function resolveError(exception: unknown): Resolved {
     return { status: exception.status, detail: exception.message, code: exception.code, errors: exception.errors };
   }
   if (exception instanceof HttpException) return fromHttpException(exception);
+  if (isDatabaseUnavailable(exception)) {
+    return { status: 503, detail: 'The database is unavailable; retry shortly', code: 'SERVICE_UNAVAILABLE' };
+  }
   if (typeof exception === 'object' && exception !== null) {
     const resolved = fromMiddlewareError(exception as never);
     if (resolved) return resolved;
@@ -63,6 +67,7 @@ const logger = new Logger('Errors');
 export function writeProblem(exception: unknown, req: Request, res: Response): void {
   const resolved = resolveError(exception);
   const requestId = requestIdOf(req);
+  if (resolved.status === 503 && !res.headersSent) res.setHeader('Retry-After', '5');
   if (resolved.status >= 500) {
     logger.error({
       msg: 'unhandled error',
@@ -76,6 +81,9 @@ export function writeProblem(exception: unknown, req: Request, res: Response): v
     // A stream already started (SSE): the error was reported in-band; all we can do is end it.
     res.end();
     return;
+  }
+  if (exception instanceof AppError && exception.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(exception.retryAfterSeconds));
   }
   if (resolved.status === 429 && !res.getHeader('Retry-After')) {
     // @nestjs/throttler names the header after the throttler (`Retry-After-login`); clients look for the standard one.

@@ -4,7 +4,8 @@ import { FieldError, ValidationFailedError } from '../errors/app.error.js';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function findForbiddenKey(value: unknown, path: string, depth = 0): string | undefined {
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  // Binary payloads (uploaded files) have no keys worth walking, and walking every byte is slow.
+  if (value === null || typeof value !== 'object' || depth > 32 || ArrayBuffer.isView(value)) return undefined;
   for (const key of Object.keys(value)) {
     const here = path ? `${path}.${key}` : key;
     if (FORBIDDEN_KEYS.has(key)) return here;
@@ -42,7 +43,8 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const bad = findForbiddenKey(value, '');
+    const fromClient = metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param';
+    const bad = fromClient ? findForbiddenKey(value, '') : undefined;
     if (bad) throw new ValidationFailedError([{ field: bad, message: `property ${bad} is not allowed` }]);
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
     if (metadata.type === 'body' && this.toValidate(metadata) && !isObject) {

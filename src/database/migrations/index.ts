@@ -1,4 +1,12 @@
 import { CreateUsers1763800000000 } from './1763800000000-create-users.js';
+import { CreateChat1763800000100 } from './1763800000100-create-chat.js';
+import { CreateDocuments1763800000200 } from './1763800000200-create-documents.js';
+import { AddRunIdempotencyKey1763800000300 } from './1763800000300-add-run-idempotency-key.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
-export const MIGRATIONS = [CreateUsers1763800000000];
+export const MIGRATIONS = [
+  CreateUsers1763800000000,
+  CreateChat1763800000100,
+  CreateDocuments1763800000200,
+  AddRunIdempotencyKey1763800000300,
+];

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+export const agentDefinitionSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - or _'),
+    description: z.string().min(1).max(500),
+    model: z.string().min(1).optional(),
+    /** Other models a client may ask for with `model`; the agent's own model is always allowed. */
+    allowed_models: z.array(z.string().min(1)).default([]),
+    temperature: z.number().min(0).max(1).default(0.3),
+    max_tokens: z.number().int().min(1).max(128000).default(4096),
+    system_prompt: z.string().min(1).optional(),
+    system_prompt_file: z.string().min(1).optional(),
+    tools: z.array(z.string()).default([]),
+    max_iterations: z.number().int().min(1).max(50).default(8),
+  })
+  .strict()
+  .refine((d) => Boolean(d.system_prompt) !== Boolean(d.system_prompt_file), {
+    message: 'exactly one of system_prompt or system_prompt_file is required',
+    path: ['system_prompt'],
+  });
+
+/** An agent as loaded: the prompt resolved to text, the model resolved against DEFAULT_MODEL. */
+export interface AgentDefinition {
+  name: string;
+  description: string;
+  model: string;
+  allowedModels: string[];
+  temperature: number;
+  maxTokens: number;
+  systemPrompt: string;
+  tools: string[];
+  maxIterations: number;
+  /** The YAML file it came from. */
+  file: string;
+}

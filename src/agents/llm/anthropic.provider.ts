@@ -1,0 +1,133 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { LlmError, type LlmEvent, type LlmProvider, type LlmRequest } from './llm-provider.js';
+
+type Params = Anthropic.MessageStreamParams;
+
+/**
+ * Anthropic's Messages API through the official SDK: streaming, tool use, abort signal, usage, prompt caching
+ * on the system prompt and tool list. `temperature` is not sent: the Messages API of SDK 1.12 no longer takes it
+ * (current models sample on their own), so an agent's `temperature` is kept for other providers only. The SDK retries (LLM_MAX_RETRIES) only failed initial requests, i.e.
+ * before the first token; an error mid-stream is reported, never replayed.
+ */
+@Injectable()
+export class AnthropicProvider implements LlmProvider {
+  readonly name = 'anthropic' as const;
+  private readonly client: Anthropic;
+
+  constructor(config: AppConfig) {
+    this.client = new Anthropic({
+      apiKey: config.anthropic.apiKey,
+      baseURL: config.anthropic.baseURL ?? null,
+      maxRetries: config.llm.maxRetries,
+      timeout: config.llm.timeoutMs,
+    });
+  }
+
+  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
+    const stream = this.client.messages.stream(toParams(request), { signal });
+    const toolInputs = new Map<number, { id: string; name: string; json: string }>();
+    let inputTokens = 0;
+    try {
+      for await (const event of stream) {
+        switch (event.type) {
+          case 'message_start':
+            inputTokens = usageInput(event.message.usage);
+            break;
+          case 'content_block_start':
+            if (event.content_block.type === 'tool_use') {
+              toolInputs.set(event.index, { id: event.content_block.id, name: event.content_block.name, json: '' });
+            }
+            break;
+          case 'content_block_delta':
+            if (event.delta.type === 'text_delta') yield { type: 'text', text: event.delta.text };
+            else if (event.delta.type === 'input_json_delta') {
+              const tool = toolInputs.get(event.index);
+              if (tool) tool.json += event.delta.partial_json;
+            }
+            break;
+          case 'content_block_stop': {
+            const tool = toolInputs.get(event.index);
+            if (tool) {
+              toolInputs.delete(event.index);
+              yield { type: 'tool_use', id: tool.id, name: tool.name, input: parseToolInput(tool.json, tool.name) };
+            }
+            break;
+          }
+          case 'message_delta':
+            yield { type: 'usage', inputTokens, outputTokens: event.usage.output_tokens ?? 0 };
+            if (event.delta.stop_reason) yield { type: 'stop', stopReason: event.delta.stop_reason };
+            break;
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw toLlmError(err);
+    } finally {
+      // Leaving the loop early (cancel, consumer error) must close the upstream connection.
+      if (!stream.ended) stream.abort();
+    }
+  }
+}
+
+function usageInput(usage: Anthropic.Usage): number {
+  return (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
+}
+
+function parseToolInput(json: string, name: string): unknown {
+  if (json.trim() === '') return {};
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw new LlmError('UPSTREAM_INVALID_RESPONSE', `The model sent invalid JSON input for tool ${name}`, true);
+  }
+}
+
+function toParams(r: LlmRequest): Params {
+  const system: Anthropic.TextBlockParam[] = r.system.map((text) => ({ type: 'text', text }));
+  // Cache the stable prefix: the agent's prompt (first block) and the tool list; the context block varies.
+  if (system[0]) system[0].cache_control = { type: 'ephemeral' };
+  const tools: Anthropic.Tool[] = r.tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    input_schema: t.input_schema as Anthropic.Tool.InputSchema,
+  }));
+  if (tools.length) tools[tools.length - 1].cache_control = { type: 'ephemeral' };
+  return {
+    model: r.model,
+    max_tokens: r.maxTokens,
+    system,
+    messages: r.messages as Anthropic.MessageParam[],
+    ...(tools.length ? { tools } : {}),
+  };
+}
+
+export function toLlmError(err: unknown): LlmError {
+  if (err instanceof LlmError) return err;
+  if (err instanceof Anthropic.APIError) {
+    const type =
+      (err.error as { error?: { type?: string } } | undefined)?.error?.type ?? (err as { type?: string }).type;
+    const status = err.status;
+    if (status === 529 || type === 'overloaded_error')
+      return new LlmError('UPSTREAM_OVERLOADED', 'The model provider is overloaded; try again shortly', true);
+    if (status === 429 || type === 'rate_limit_error')
+      return new LlmError(
+        'UPSTREAM_RATE_LIMITED',
+        'The model provider rate-limited this request; try again shortly',
+        true,
+      );
+    if (status === 401 || status === 403)
+      return new LlmError('UPSTREAM_AUTH', 'The model provider rejected the server credentials', false);
+    if (status === 400 || status === 404 || status === 413)
+      return new LlmError('UPSTREAM_BAD_REQUEST', 'The model provider rejected the request', false);
+    if (err instanceof Anthropic.APIConnectionTimeoutError)
+      return new LlmError('UPSTREAM_TIMEOUT', 'The model provider timed out', true);
+    if (err instanceof Anthropic.APIConnectionError)
+      return new LlmError('UPSTREAM_ERROR', 'Could not reach the model provider', true);
+    if (status === undefined) return new LlmError('UPSTREAM_ERROR', 'The model stream failed', true);
+    return new LlmError('UPSTREAM_ERROR', 'The model provider failed', true);
+  }
+  // Anything else from the SDK mid-stream (malformed SSE, a stream cut short) is an invalid response.
+  return new LlmError('UPSTREAM_INVALID_RESPONSE', 'The model provider sent an invalid or incomplete stream', true);
+}

@@ -1,0 +1,70 @@
+const REDACTED = '[redacted]';
+const MAX_HELD = 256;
+
+/**
+ * Removes secrets from streamed text before anyone sees it, including a secret split across chunk boundaries.
+ * Literal secrets (the server's API key, JWT secret) are matched exactly: text is held back only while the
+ * buffer ends with a prefix of one. Configured patterns are applied to the buffer before release, and the trailing
+ * word (up to 256 chars) is held back so a token still arriving is matched whole; a pattern match that spans
+ * whitespace is caught when it arrives within one release window.
+ */
+export class StreamRedactor {
+  private buffer = '';
+  private readonly literals: string[];
+
+  constructor(
+    literals: readonly string[],
+    private readonly patterns: readonly RegExp[] = [],
+  ) {
+    // Longest first so a secret containing another is removed whole.
+    this.literals = [...new Set(literals.filter((s) => s.length >= 6))].sort((a, b) => b.length - a.length);
+  }
+
+  /** Adds streamed text; returns what is safe to release now (possibly empty). */
+  push(text: string): string {
+    this.buffer = this.scrub(this.buffer + text);
+    const hold = Math.max(this.partialLiteralTail(), this.patterns.length ? this.trailingWord() : 0);
+    const release = this.buffer.slice(0, this.buffer.length - hold);
+    this.buffer = this.buffer.slice(this.buffer.length - hold);
+    return release;
+  }
+
+  /** Ends the stream: releases whatever is held, scrubbed. */
+  flush(): string {
+    const rest = this.scrub(this.buffer);
+    this.buffer = '';
+    return rest;
+  }
+
+  /** Scrubs a complete string (stored or logged text that never streamed). */
+  redact(text: string): string {
+    return this.scrub(text);
+  }
+
+  private scrub(text: string): string {
+    let out = text;
+    for (const secret of this.literals) out = out.split(secret).join(REDACTED);
+    for (const pattern of this.patterns) out = out.replace(pattern, REDACTED);
+    return out;
+  }
+
+  /** Length of the longest buffer suffix that is a proper prefix of a literal secret. */
+  private partialLiteralTail(): number {
+    let longest = 0;
+    for (const secret of this.literals) {
+      const max = Math.min(secret.length - 1, this.buffer.length);
+      for (let n = max; n > longest; n--) {
+        if (this.buffer.endsWith(secret.slice(0, n))) {
+          longest = n;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+
+  private trailingWord(): number {
+    const match = /\S+$/.exec(this.buffer);
+    return match ? Math.min(match[0].length, MAX_HELD) : 0;
+  }
+}

@@ -1,0 +1,248 @@
+import { Injectable } from '@nestjs/common';
+import { AgentDefinitions, DEFAULT_AGENT } from '../agents/agent-definitions.service.js';
+import type { AgentDefinition } from '../agents/agent-definition.js';
+import type { RunEvent } from '../agents/runtime/run-event.js';
+import { AgentRuntimeService } from '../agents/runtime/agent-runtime.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AgentNotFound } from '../agents/agent-definitions.service.js';
+import { NotFoundError, ValidationFailedError } from '../common/errors/app.error.js';
+import { AppConfig } from '../config/app-config.js';
+import { ChatRepository, IdempotentRequestInProgress } from './chat.repository.js';
+import type { RunEntity } from './entities/run.entity.js';
+import { replayRun } from './runs/replay-run.js';
+import { ChatRequestDto } from './dto/chat-request.dto.js';
+import { ChatResponseDto, ToolCallDto } from './dto/chat-responses.dto.js';
+import { ActiveRuns, RunCancelled } from './runs/active-runs.js';
+import { RunRecorder } from './runs/run-recorder.js';
+import { toModelInput } from './runs/to-llm-history.js';
+
+export class ConversationNotFound extends NotFoundError {
+  constructor() {
+    super('Conversation');
+  }
+}
+
+/** A run that has been accepted: the user's turn is committed; iterate `events` to drive it. */
+export interface StartedRun {
+  conversationId: string;
+  runId: string;
+  agent: string;
+  model: string;
+  events: AsyncGenerator<RunEvent>;
+  /** True when this answers a retried request from storage instead of running the agent again. */
+  replayed?: boolean;
+  abort(why: RunCancelled['why']): void;
+}
+
+const TITLE_MAX = 80;
+
+@Injectable()
+export class ChatService {
+  constructor(
+    private readonly repo: ChatRepository,
+    private readonly agents: AgentDefinitions,
+    private readonly runtime: AgentRuntimeService,
+    private readonly activeRuns: ActiveRuns,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Validates the request, commits the user's turn, the run and an empty assistant message in one transaction
+   * (before any model call), and returns the run ready to drive.
+   */
+  async start(user: AuthUser, dto: ChatRequestDto, idempotencyKey?: string): Promise<StartedRun> {
+    const last = dto.messages[dto.messages.length - 1];
+    if (last.role !== 'user')
+      throw new ValidationFailedError([
+        { field: `messages.${dto.messages.length - 1}.role`, message: 'the last message must be from the user' },
+      ]);
+
+    if (idempotencyKey) {
+      const previous = await this.repo.findRunByIdempotencyKey(user.id, idempotencyKey);
+      if (previous) return this.replay(previous);
+    }
+    const release = this.activeRuns.reserve(user.id, this.config.maxConcurrentRunsPerUser);
+    try {
+      return await this.open(user, dto, release, idempotencyKey);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  private async open(
+    user: AuthUser,
+    dto: ChatRequestDto,
+    release: () => void,
+    idempotencyKey?: string,
+  ): Promise<StartedRun> {
+    const { conversation, run, assistantMessageId, agent, model } = await this.repo.transaction(async (m) => {
+      const existing = dto.conversation_id ? await this.repo.lockConversation(m, dto.conversation_id, user.id) : null;
+      if (dto.conversation_id && !existing) throw new ConversationNotFound();
+      const agent = this.resolveAgent(dto.agent ?? existing?.agent ?? DEFAULT_AGENT);
+      const model = dto.model ?? agent.model;
+      if (!agent.allowedModels.includes(model)) {
+        throw new ValidationFailedError([
+          { field: 'model', message: `model must be one of: ${agent.allowedModels.join(', ')}` },
+        ]);
+      }
+      const conversation = existing ?? (await this.repo.createConversation(m, user.id, titleFrom(dto), agent.name));
+      if (existing) await this.repo.touchConversation(m, existing.id, agent.name);
+      const run = await this.repo.insertRun(m, {
+        conversationId: conversation.id,
+        userId: user.id,
+        agent: agent.name,
+        model,
+        context: dto.context ?? null,
+        idempotencyKey: idempotencyKey ?? null,
+      });
+      await this.repo.insertMessages(
+        m,
+        dto.messages.map((msg) => ({
+          conversationId: conversation.id,
+          userId: user.id,
+          role: msg.role,
+          text: msg.content,
+          status: 'completed' as const,
+        })),
+      );
+      const [assistant] = await this.repo.insertMessages(m, [
+        {
+          conversationId: conversation.id,
+          userId: user.id,
+          runId: run.id,
+          role: 'assistant',
+          text: '',
+          status: 'streaming',
+        },
+      ]);
+      return { conversation, run, assistantMessageId: assistant.id, agent, model };
+    });
+
+    const stored = await this.repo.listMessages(conversation.id);
+    const { history, clientInstructions } = toModelInput(stored.filter((msg) => msg.id !== assistantMessageId));
+    const controller = new AbortController();
+    let markFinished!: () => void;
+    const finished = new Promise<void>((resolve) => (markFinished = resolve)).finally(release);
+    this.activeRuns.add(conversation.id, { runId: run.id, userId: user.id, controller, finished });
+
+    const recorder = new RunRecorder(this.repo, { runId: run.id, messageId: assistantMessageId, userId: user.id });
+    const events = this.runtime.run({
+      agent,
+      model,
+      history,
+      clientInstructions,
+      clientContext: dto.context,
+      userId: user.id,
+      runId: run.id,
+      conversationId: conversation.id,
+      signal: controller.signal,
+    });
+
+    return {
+      conversationId: conversation.id,
+      runId: run.id,
+      agent: agent.name,
+      model,
+      events: record(events, recorder, markFinished),
+      abort: (why) => controller.abort(new RunCancelled(why)),
+    };
+  }
+
+  /** A retried request: the first attempt's run, replayed from storage (or 409 while it is still running). */
+  private async replay(run: RunEntity): Promise<StartedRun> {
+    if (run.status === 'running') throw new IdempotentRequestInProgress();
+    const [message, toolCalls] = await Promise.all([
+      this.repo.findRunMessage(run.id),
+      this.repo.listToolCalls([run.id]),
+    ]);
+    return {
+      conversationId: run.conversationId,
+      runId: run.id,
+      agent: run.agent,
+      model: run.model,
+      replayed: true,
+      events: replayRun(run, message, toolCalls),
+      abort: () => undefined,
+    };
+  }
+
+  /** Drives a run to its end and returns the JSON form of the answer (`stream: false`). */
+  async collect(run: StartedRun): Promise<ChatResponseDto> {
+    let text = '';
+    const toolCalls: ToolCallDto[] = [];
+    const response: ChatResponseDto = {
+      conversation_id: run.conversationId,
+      run_id: run.runId,
+      status: 'failed',
+      message: { role: 'assistant', content: '' },
+      tool_calls: toolCalls,
+      usage: { input_tokens: 0, output_tokens: 0 },
+    };
+    for await (const event of run.events) {
+      if (event.type === 'text_delta') text += event.text;
+      else if (event.type === 'tool_result') toolCalls.push(toToolCallDto(event));
+      else if (event.type === 'usage')
+        response.usage = { input_tokens: event.input_tokens, output_tokens: event.output_tokens };
+      else if (event.type === 'error')
+        response.error = { code: event.code, message: event.message, recoverable: event.recoverable };
+      else if (event.type === 'finished') response.status = event.status;
+    }
+    response.message.content = text;
+    return response;
+  }
+
+  private resolveAgent(name: string): AgentDefinition {
+    try {
+      return this.agents.get(name);
+    } catch (err) {
+      if (err instanceof AgentNotFound)
+        throw new ValidationFailedError([{ field: 'agent', message: `unknown agent "${name}"` }]);
+      throw err;
+    }
+  }
+}
+
+export function toToolCallDto(e: Extract<RunEvent, { type: 'tool_result' }>): ToolCallDto {
+  return {
+    id: e.id,
+    name: e.name,
+    input: e.input,
+    ...(e.error ? { error: e.error } : { result: e.result }),
+    duration_ms: e.duration_ms,
+  };
+}
+
+function titleFrom(dto: ChatRequestDto): string {
+  const first = dto.messages.find((m) => m.role === 'user')?.content ?? 'Conversation';
+  const oneLine = first.replace(/\s+/g, ' ').trim();
+  return oneLine.length > TITLE_MAX ? `${oneLine.slice(0, TITLE_MAX - 1)}…` : oneLine;
+}
+
+/** Passes events through while the recorder persists them; saves the final state however the stream ends. */
+async function* record(
+  events: AsyncGenerator<RunEvent>,
+  recorder: RunRecorder,
+  markFinished: () => void,
+): AsyncGenerator<RunEvent> {
+  let finished: Extract<RunEvent, { type: 'finished' }> | undefined;
+  let usage = { input_tokens: 0, output_tokens: 0 };
+  let error: { code: string; message: string } | null = null;
+  try {
+    for await (const event of events) {
+      if (event.type === 'text_delta') recorder.appendText(event.text);
+      else if (event.type === 'tool_result') recorder.recordToolResult(event);
+      else if (event.type === 'usage') usage = { input_tokens: event.input_tokens, output_tokens: event.output_tokens };
+      else if (event.type === 'error') error = { code: event.code, message: event.message };
+      else if (event.type === 'finished') {
+        finished = event;
+        // The final state is saved before the client hears the run is over, so a reload right after sees it.
+        await recorder.finish({ status: event.status, stopReason: event.stop_reason, usage, error });
+      }
+      yield event;
+    }
+  } finally {
+    if (!finished) await recorder.finish({ status: 'cancelled', stopReason: 'cancelled', usage, error });
+    markFinished();
+  }
+}

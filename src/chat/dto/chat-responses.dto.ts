@@ -1,0 +1,122 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ToolErrorDto {
+  @ApiProperty({ example: 'Tool search_documents timed out after 30000 ms' })
+  error: string;
+
+  @ApiProperty({ enum: ['NOT_FOUND', 'INVALID_INPUT', 'TIMEOUT', 'FORBIDDEN', 'INTERNAL_ERROR'], example: 'TIMEOUT' })
+  code: string;
+
+  @ApiProperty({ example: true })
+  recoverable: boolean;
+}
+
+export class ToolCallDto {
+  @ApiProperty({ example: 'toolu_01A09q90qw90lq917835lq9' })
+  id: string;
+
+  @ApiProperty({ example: 'search_documents' })
+  name: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { query: 'vpn access', max_results: 5 } })
+  input: unknown;
+
+  @ApiPropertyOptional({ description: 'The tool output (absent when it failed)', example: { results: [], total: 0 } })
+  result?: unknown;
+
+  @ApiPropertyOptional({ type: ToolErrorDto })
+  error?: ToolErrorDto;
+
+  @ApiProperty({ example: 12 })
+  duration_ms: number;
+}
+
+export class UsageDto {
+  @ApiProperty({ example: 1250 })
+  input_tokens: number;
+
+  @ApiProperty({ example: 310 })
+  output_tokens: number;
+}
+
+export class AssistantMessageDto {
+  @ApiProperty({ enum: ['assistant'], example: 'assistant' })
+  role: 'assistant';
+
+  @ApiProperty({ example: 'Your onboarding guide says VPN access is requested through the IT portal.' })
+  content: string;
+}
+
+export class ChatResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  conversation_id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  run_id: string;
+
+  @ApiProperty({ enum: ['completed', 'cancelled', 'failed'], example: 'completed' })
+  status: string;
+
+  @ApiProperty({ type: AssistantMessageDto })
+  message: AssistantMessageDto;
+
+  @ApiProperty({ type: [ToolCallDto] })
+  tool_calls: ToolCallDto[];
+
+  @ApiProperty({ type: UsageDto })
+  usage: UsageDto;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Present when status is failed',
+    example: {
+      code: 'UPSTREAM_OVERLOADED',
+      message: 'The model provider is overloaded; try again shortly',
+      recoverable: true,
+    },
+  })
+  error?: { code: string; message: string; recoverable: boolean };
+}
+
+export class CancelResponseDto {
+  @ApiProperty({ example: true, description: 'false when no run was active' })
+  cancelled: boolean;
+}
+
+export class HistoryMessageDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: ['user', 'assistant', 'system'] })
+  role: string;
+
+  @ApiProperty({ example: 'What does my onboarding guide say about VPN access?' })
+  content: string;
+
+  @ApiProperty({ enum: ['streaming', 'completed', 'cancelled', 'failed', 'interrupted'], example: 'completed' })
+  status: string;
+
+  @ApiPropertyOptional({ type: [ToolCallDto], description: 'Tools the assistant called for this message' })
+  tool_calls?: ToolCallDto[];
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+}
+
+export class ConversationDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'What does my onboarding guide say about VPN access?' })
+  title: string;
+
+  @ApiProperty({ example: 'assistant' })
+  agent: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at: string;
+}

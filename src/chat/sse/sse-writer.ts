@@ -1,0 +1,63 @@
+import type { Response } from 'express';
+
+/**
+ * Writes one SSE stream: `id`, `event` and `data` (JSON carrying the same `type`) per event, `: ping` comments
+ * while idle so proxies keep the connection open, and `data: [DONE]` last. Writes are skipped once the client is
+ * gone, so a late event after a disconnect cannot throw.
+ */
+export class SseWriter {
+  private nextId = 1;
+  private ping?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly res: Response,
+    private readonly pingMs: number,
+  ) {}
+
+  open(): void {
+    this.res.status(200);
+    this.res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    this.res.setHeader('Cache-Control', 'no-cache, no-transform');
+    this.res.setHeader('Connection', 'keep-alive');
+    // nginx and similar proxies buffer responses unless told not to.
+    this.res.setHeader('X-Accel-Buffering', 'no');
+    this.res.flushHeaders();
+    this.res.socket?.setNoDelay(true);
+    this.res.on('close', () => this.stop());
+    this.armPing();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && !this.res.writableEnded && !this.res.destroyed;
+  }
+
+  send(type: string, data: Record<string, unknown>): void {
+    if (!this.isOpen) return;
+    this.res.write(`id: ${this.nextId++}\nevent: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    this.armPing();
+  }
+
+  done(): void {
+    if (!this.isOpen) return;
+    this.res.write('data: [DONE]\n\n');
+    this.stop();
+    this.res.end();
+  }
+
+  private armPing(): void {
+    clearTimeout(this.ping);
+    if (this.closed) return;
+    this.ping = setTimeout(() => {
+      if (!this.isOpen) return;
+      this.res.write(': ping\n\n');
+      this.armPing();
+    }, this.pingMs);
+    this.ping.unref();
+  }
+
+  private stop(): void {
+    this.closed = true;
+    clearTimeout(this.ping);
+  }
+}

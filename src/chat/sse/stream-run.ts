@@ -1,0 +1,48 @@
+import type { Response } from 'express';
+import type { RunEvent } from '../../agents/runtime/run-event.js';
+import type { StartedRun } from '../chat.service.js';
+import { toToolCallDto } from '../chat.service.js';
+import { SseWriter } from './sse-writer.js';
+
+/** The SSE event a client sees for a runtime event (names and fields are the public contract). */
+function toSse(event: RunEvent): [string, Record<string, unknown>] {
+  switch (event.type) {
+    case 'text_delta':
+      return ['text_delta', { text: event.text }];
+    case 'tool_call':
+      return ['tool_call', { id: event.id, name: event.name, input: event.input }];
+    case 'tool_result': {
+      const { input: _input, ...dto } = toToolCallDto(event);
+      return ['tool_result', dto];
+    }
+    case 'usage':
+      return ['usage', { input_tokens: event.input_tokens, output_tokens: event.output_tokens }];
+    case 'error':
+      return ['error', { code: event.code, message: event.message, recoverable: event.recoverable }];
+    case 'finished':
+      return ['run_finished', { status: event.status, stop_reason: event.stop_reason }];
+  }
+}
+
+/**
+ * Streams a run to the client. A client that goes away aborts the run (and with it the upstream model request
+ * and running tools); the run still saves what it has.
+ */
+export async function streamRun(run: StartedRun, res: Response, pingMs: number): Promise<void> {
+  const writer = new SseWriter(res, pingMs);
+  writer.open();
+  res.on('close', () => {
+    if (!res.writableFinished) run.abort('client_disconnected');
+  });
+  writer.send('run_started', {
+    conversation_id: run.conversationId,
+    run_id: run.runId,
+    agent: run.agent,
+    model: run.model,
+  });
+  for await (const event of run.events) {
+    const [type, data] = toSse(event);
+    writer.send(type, data);
+  }
+  writer.done();
+}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { TextChunk } from './chunking/chunk-text.js';
+import { DocumentEntity } from './entities/document.entity.js';
+
+const UNIQUE_VIOLATION = '23505';
+// Chunks go in as one JSON parameter per statement; bounded so a 25 MiB document is a few dozen statements.
+const BATCH_CHARS = 2_000_000;
+const BATCH_ROWS = 2_000;
+
+export type NewDocument = Pick<DocumentEntity, 'userId' | 'title' | 'mimeType' | 'sizeBytes' | 'sha256' | 'textLength'>;
+
+@Injectable()
+export class DocumentsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get documents() {
+    return this.dataSource.getRepository(DocumentEntity);
+  }
+
+  findOwned(userId: string, id: string): Promise<DocumentEntity | null> {
+    return this.documents.findOneBy({ id, userId });
+  }
+
+  findBySha256(userId: string, sha256: string): Promise<DocumentEntity | null> {
+    return this.documents.findOneBy({ userId, sha256 });
+  }
+
+  list(userId: string, limit: number, offset: number): Promise<DocumentEntity[]> {
+    return this.documents.find({
+      where: { userId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+  }
+
+  /** Deletes the caller's document (its chunks cascade); false when there is none of that id for this user. */
+  async deleteOwned(userId: string, id: string): Promise<boolean> {
+    const result = await this.documents.delete({ id, userId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Stores a document and all its chunks in one transaction, so a reader never sees a half-indexed document.
+   * Resolves `undefined` when the same user already has these bytes (decided by the unique index, not a read).
+   */
+  async createWithChunks(
+    doc: NewDocument,
+    chunks: TextChunk[],
+    searchLanguage: string,
+  ): Promise<DocumentEntity | undefined> {
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const saved = await em.save(em.create(DocumentEntity, { ...doc, status: 'ready', chunkCount: chunks.length }));
+        for (const batch of batches(chunks)) await insertChunks(em, saved, batch, searchLanguage);
+        return saved;
+      });
+    } catch (err) {
+      if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === UNIQUE_VIOLATION)
+        return undefined;
+      throw err;
+    }
+  }
+}
+
+function* batches(chunks: TextChunk[]): Generator<TextChunk[]> {
+  let batch: TextChunk[] = [];
+  let chars = 0;
+  for (const chunk of chunks) {
+    if (batch.length && (batch.length >= BATCH_ROWS || chars + chunk.text.length > BATCH_CHARS)) {
+      yield batch;
+      batch = [];
+      chars = 0;
+    }
+    batch.push(chunk);
+    chars += chunk.text.length;
+  }
+  if (batch.length) yield batch;
+}
+
+async function insertChunks(em: EntityManager, doc: DocumentEntity, batch: TextChunk[], language: string) {
+  const rows = batch.map((c) => ({
+    ordinal: c.ordinal,
+    text: c.text,
+    start_offset: c.start,
+    end_offset: c.end,
+    heading_path: c.headingPath,
+  }));
+  await em.query(
+    `INSERT INTO document_chunks
+       (document_id, user_id, ordinal, text, start_offset, end_offset, heading_path, search_config)
+     SELECT $1, $2, c.ordinal, c.text, c.start_offset, c.end_offset, c.heading_path, $3::regconfig
+     FROM jsonb_to_recordset($4::jsonb)
+       AS c(ordinal integer, text text, start_offset integer, end_offset integer, heading_path text[])`,
+    [doc.id, doc.userId, language, JSON.stringify(rows)],
+  );
+}

@@ -1,0 +1,34 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * `POST /api/documents` fields besides the file: the JSON body `{title, content}`, or the text fields of a
+ * multipart upload (`title` only; the bytes come in `file`).
+ */
+export class CreateDocumentDto {
+  @ApiPropertyOptional({
+    example: 'Refund policy',
+    minLength: 1,
+    maxLength: 300,
+    description: 'Defaults to the HTML <title>, else the file name, else the first line of the text',
+  })
+  @Transform(trim)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  title?: string;
+
+  @ApiPropertyOptional({
+    example: '# Refunds\n\nCustomers may return items within 30 days of delivery.',
+    minLength: 1,
+    description: 'The text itself (JSON uploads). Plain text or Markdown; HTML is detected and converted to text.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  content?: string;
+}

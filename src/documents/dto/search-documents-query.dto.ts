@@ -1,0 +1,24 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IntQueryParam } from './int-query-param.decorator.js';
+
+export class SearchDocumentsQueryDto {
+  @ApiProperty({
+    example: 'refund policy "30 days" -draft',
+    minLength: 1,
+    maxLength: 500,
+    description: 'Web-search syntax: words are ANDed, "quoted phrases" match in order, `or` and `-word` work',
+  })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  q: string;
+
+  @IntQueryParam({ min: 1, max: 50, default: 10, description: 'Maximum number of passages' })
+  limit: number = 10;
+
+  @IntQueryParam({ min: 0, max: 10_000, default: 0, description: 'Passages to skip (best first)' })
+  offset: number = 0;
+}

@@ -1,0 +1,216 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
+import { startChatApp } from '../support/chat-app.js';
+import { createUser, type TestUser } from '../support/factories.js';
+import { streamChat } from '../support/sse.js';
+import { provisionDatabase, type TestDatabase } from '../support/test-database.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const ask = (content: string) => ({ messages: [{ role: 'user', content }] });
+
+describe('Chat reliability: idempotent retries, concurrent-run limit, admin stats (e2e)', () => {
+  let t: TestApp;
+  let llm: ScriptedAnthropic;
+  let close: () => Promise<void>;
+  let alice: TestUser;
+
+  beforeAll(async () => {
+    ({ t, llm, close } = await startChatApp({
+      MAX_CONCURRENT_RUNS_PER_USER: '2',
+      ADMIN_EMAILS: 'Boss@Example.com',
+      RATE_LIMIT_CHAT_PER_MINUTE: '1000',
+    }));
+    alice = await createUser(t);
+  });
+  afterAll(() => close());
+  beforeEach(() => llm.reset());
+
+  /** A disconnected client's run is cancelled asynchronously; wait until it has saved its state. */
+  async function waitForStatus(u: TestUser, conversationId: string, status: string): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(u.auth)).body;
+      if (history.at(-1)?.status === status) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`run in ${conversationId} never reached ${status}`);
+  }
+
+  it('a retried request with the same Idempotency-Key replays the first run instead of starting another', async () => {
+    const key = `retry-${Date.now()}`;
+    const first = await t.http
+      .post('/api/chat')
+      .set(alice.auth)
+      .set('Idempotency-Key', key)
+      .send({ ...ask('[[say:once|only]]'), stream: false })
+      .expect(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const retry = await t.http
+      .post('/api/chat')
+      .set(alice.auth)
+      .set('Idempotency-Key', key)
+      .send({ ...ask('[[say:once|only]]'), stream: false })
+      .expect(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    // Streamed retries replay too.
+    const streamed = await streamChat(t.url, alice.token, ask('[[say:once|only]]'), {});
+    expect(streamed.events[0].json!.run_id).not.toBe(first.body.run_id);
+    expect(llm.requests).toHaveLength(2);
+    const history = (await t.http.get(`/api/chat/${first.body.conversation_id}/history`).set(alice.auth).expect(200))
+      .body;
+    expect(history).toHaveLength(2);
+    // Another user's identical key is unrelated.
+    const bob = await createUser(t);
+    const other = await t.http
+      .post('/api/chat')
+      .set(bob.auth)
+      .set('Idempotency-Key', key)
+      .send({ ...ask('hi'), stream: false })
+      .expect(200);
+    expect(other.body.run_id).not.toBe(first.body.run_id);
+  });
+
+  it('answers 409 while the first attempt with that key is still running, and 400 for a malformed key', async () => {
+    const key = `busy-${Date.now()}`;
+    const controller = new AbortController();
+    let conflict: { status: number; code: string } | undefined;
+    let conversationId = '';
+    await streamChat(t.url, alice.token, ask('[[hang]]'), {
+      signal: controller.signal,
+      headers: { 'Idempotency-Key': key },
+      onEvent: (e) => {
+        if (e.event !== 'run_started') return;
+        conversationId = e.json!.conversation_id as string;
+        void t.http
+          .post('/api/chat')
+          .set(alice.auth)
+          .set('Idempotency-Key', key)
+          .send(ask('[[hang]]'))
+          .then((r) => {
+            conflict = { status: r.status, code: r.body.code };
+            controller.abort();
+          });
+      },
+    });
+    expect(conflict).toEqual({ status: 409, code: 'CONFLICT' });
+    await waitForStatus(alice, conversationId, 'cancelled');
+    await t.http.post('/api/chat').set(alice.auth).set('Idempotency-Key', 'has spaces').send(ask('x')).expect(400);
+  });
+
+  it('limits concurrent runs per user (429 with Retry-After); a finished run frees its slot', async () => {
+    const user = await createUser(t);
+    const controllers = [new AbortController(), new AbortController()];
+    const started: string[] = [];
+    const streams = controllers.map((c) =>
+      streamChat(t.url, user.token, ask('[[hang]]'), {
+        signal: c.signal,
+        onEvent: (e) => {
+          if (e.event === 'run_started') started.push(e.json!.conversation_id as string);
+        },
+      }),
+    );
+    for (let i = 0; i < 50 && started.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(started).toHaveLength(2);
+    const third = await t.http
+      .post('/api/chat')
+      .set(user.auth)
+      .send({ ...ask('hi'), stream: false })
+      .expect(429);
+    expect(third.headers['retry-after']).toBe('1');
+    expect(third.body.code).toBe('RATE_LIMITED');
+    // Other users are not affected.
+    await t.http
+      .post('/api/chat')
+      .set(alice.auth)
+      .send({ ...ask('hi'), stream: false })
+      .expect(200);
+
+    await t.http.post(`/api/chat/${started[0]}/cancel`).set(user.auth).expect(200);
+    await t.http
+      .post('/api/chat')
+      .set(user.auth)
+      .send({ ...ask('hi'), stream: false })
+      .expect(200);
+    controllers[1].abort();
+    await Promise.allSettled(streams);
+    await waitForStatus(user, started[1], 'cancelled');
+  });
+
+  it('GET /api/admin/stats is for admins only (403 for a normal user)', async () => {
+    const boss = await createUser(t, { email: 'boss@example.com' });
+    const me = (await t.http.get('/api/auth/me').set(boss.auth).expect(200)).body;
+    expect(me.roles).toEqual(['user', 'admin']);
+    const stats = (await t.http.get('/api/admin/stats').set(boss.auth).expect(200)).body;
+    expect(stats).toEqual({
+      users: expect.any(Number),
+      conversations: expect.any(Number),
+      runs: expect.any(Number),
+      active_runs: expect.any(Number),
+      tool_calls: expect.any(Number),
+      documents: expect.any(Number),
+    });
+    expect(stats.users).toBeGreaterThanOrEqual(3);
+    const denied = await t.http.get('/api/admin/stats').set(alice.auth).expect(403);
+    expect(denied.body).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+});
+
+describe('Recovery sweep at boot (e2e)', () => {
+  let db: TestDatabase;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    db = await provisionDatabase();
+    if (db.kind === 'pglite') {
+      dir = await mkdtemp(join(tmpdir(), 'agent-recovery-'));
+      db = { ...db, env: { PGLITE_DIR: dir } };
+    }
+  });
+  afterAll(async () => {
+    await db.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('marks runs and messages a dead process left running as interrupted, keeping the saved prefix', async () => {
+    const first = await startTestApp({ db });
+    const user = await createUser(first);
+    const done = (
+      await first.http
+        .post('/api/chat')
+        .set(user.auth)
+        .send({ ...ask('hello'), stream: false })
+        .expect(200)
+    ).body;
+    // Simulate a process that died mid-stream: the run and its message stay "running"/"streaming".
+    const ds = first.app.get(DataSource);
+    await ds.query(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = $1`, [done.run_id]);
+    await ds.query(
+      `UPDATE messages SET status = 'streaming', content = '[{"type":"text","text":"half an ans"}]' WHERE run_id = $1`,
+      [done.run_id],
+    );
+    await first.close();
+
+    const second = await startTestApp({ db });
+    try {
+      const login = await second.http
+        .post('/api/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(200);
+      const history = (
+        await second.http
+          .get(`/api/chat/${done.conversation_id}/history`)
+          .set('Authorization', `Bearer ${login.body.access_token}`)
+          .expect(200)
+      ).body;
+      expect(history[1]).toMatchObject({ role: 'assistant', status: 'interrupted', content: 'half an ans' });
+      const [run] = await second.app
+        .get(DataSource)
+        .query(`SELECT status, error FROM runs WHERE id = $1`, [done.run_id]);
+      expect(run).toMatchObject({ status: 'interrupted', error: { code: 'INTERRUPTED' } });
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,63 @@
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+  json?: Record<string, unknown>;
+}
+
+/** Parses a complete SSE body into events and comment lines (e.g. `: ping`). */
+export function parseSse(body: string): { events: SseEvent[]; comments: string[]; done: boolean } {
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  let done = false;
+  for (const frame of body.split('\n\n')) {
+    if (!frame.trim()) continue;
+    const e: SseEvent = { data: '' };
+    for (const line of frame.split('\n')) {
+      if (line.startsWith(':')) comments.push(line);
+      else if (line.startsWith('id: ')) e.id = line.slice(4);
+      else if (line.startsWith('event: ')) e.event = line.slice(7);
+      else if (line.startsWith('data: ')) e.data += line.slice(6);
+    }
+    if (e.data === '[DONE]') done = true;
+    else if (e.data) {
+      e.json = JSON.parse(e.data);
+      events.push(e);
+    }
+  }
+  return { events, comments, done };
+}
+
+/**
+ * Streams `POST /api/chat` with fetch, calling `onEvent` as events arrive (so a test can cancel or disconnect
+ * mid-stream). Resolves with everything read once the stream ends or is aborted.
+ */
+export async function streamChat(
+  url: string,
+  token: string,
+  body: Record<string, unknown>,
+  options: { onEvent?: (e: SseEvent) => void; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; raw: string; events: SseEvent[]; comments: string[]; done: boolean }> {
+  const res = await fetch(`${url}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...options.headers },
+    body: JSON.stringify(body),
+    signal: options.signal,
+  });
+  let raw = '';
+  if (res.body) {
+    const decoder = new TextDecoder();
+    let seen = 0;
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        raw += decoder.decode(chunk, { stream: true });
+        const parsed = parseSse(raw.slice(0, raw.lastIndexOf('\n\n') + 2));
+        for (const e of parsed.events.slice(seen)) options.onEvent?.(e);
+        seen = parsed.events.length;
+      }
+    } catch (err) {
+      if (!options.signal?.aborted) throw err;
+    }
+  }
+  return { status: res.status, headers: res.headers, raw, ...parseSse(raw.slice(0, raw.lastIndexOf('\n\n') + 2)) };
+}
