@@ -1,4 +1,6 @@
-import { ConfigError, FALLBACK_MODEL, loadConfig } from './load-config.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError, envSchema, FALLBACK_MODEL, loadConfig } from './load-config.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults on an empty environment', () => {
@@ -57,5 +59,18 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.jwt.expiresInSeconds).toBe(900);
     expect(config.trustProxy).toBe(1);
+  });
+});
+
+describe('.env.example and README', () => {
+  const read = (file: string) => readFile(join(__dirname, '../..', file), 'utf8');
+
+  it('list every variable the configuration reads', async () => {
+    const [example, readme] = await Promise.all([read('.env.example'), read('README.md')]);
+    const listed = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    for (const name of Object.keys(envSchema.shape)) {
+      expect({ name, inEnvExample: listed.has(name) }).toEqual({ name, inEnvExample: true });
+      expect({ name, inReadme: readme.includes(`\`${name}\``) }).toEqual({ name, inReadme: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const int = (def: number, min: number, max: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(def));
 
-const envSchema = z.object({
+export const envSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
   PORT: int(8000, 0, 65535),
   HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),

@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { startChatApp } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { streamChat } from '../support/sse.js';
-import { provisionDatabase, type TestDatabase } from '../support/test-database.js';
+import { provisionRestartableDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const ask = (content: string) => ({ messages: [{ role: 'user', content }] });
@@ -160,18 +157,10 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
 
 describe('Recovery sweep at boot (e2e)', () => {
   let db: TestDatabase;
-  let dir: string | undefined;
   beforeAll(async () => {
-    db = await provisionDatabase();
-    if (db.kind === 'pglite') {
-      dir = await mkdtemp(join(tmpdir(), 'agent-recovery-'));
-      db = { ...db, env: { PGLITE_DIR: dir } };
-    }
+    db = await provisionRestartableDatabase();
   });
-  afterAll(async () => {
-    await db.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => db.drop());
 
   it('marks runs and messages a dead process left running as interrupted, keeping the saved prefix', async () => {
     const first = await startTestApp({ db });

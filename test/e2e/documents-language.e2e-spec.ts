@@ -1,28 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { createDocument, search } from '../fixtures/documents/documents.factory.js';
 import { createUser } from '../support/factories.js';
-import { provisionDatabase, type TestDatabase } from '../support/test-database.js';
+import { provisionRestartableDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestApp } from '../support/test-app.js';
 
 describe('Documents: SEARCH_LANGUAGE (e2e)', () => {
   let db: TestDatabase;
-  let dir: string | undefined;
-
   beforeAll(async () => {
-    db = await provisionDatabase();
-    if (db.kind === 'pglite') {
-      dir = await mkdtemp(join(tmpdir(), 'agent-pglite-docs-'));
-      db = { ...db, env: { PGLITE_DIR: dir } };
-    }
+    db = await provisionRestartableDatabase();
   });
-  afterAll(async () => {
-    await db.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => db.drop());
 
   it('defaults to english and refuses a malformed name at configuration time', () => {
     expect(loadConfig({}).searchLanguage).toBe('english');

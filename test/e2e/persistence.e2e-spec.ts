@@ -1,25 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createUser } from '../support/factories.js';
-import { provisionDatabase, type TestDatabase } from '../support/test-database.js';
+import { provisionRestartableDatabase, type TestDatabase } from '../support/test-database.js';
 import { startTestApp } from '../support/test-app.js';
 
 describe('Data survives a restart (e2e)', () => {
   let db: TestDatabase;
-  let dir: string | undefined;
-
   beforeAll(async () => {
-    db = await provisionDatabase();
-    if (db.kind === 'pglite') {
-      dir = await mkdtemp(join(tmpdir(), 'agent-pglite-'));
-      db = { ...db, env: { PGLITE_DIR: dir } };
-    }
+    db = await provisionRestartableDatabase();
   });
-  afterAll(async () => {
-    await db.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => db.drop());
 
   it('keeps users across a stop and start of the app (migrations are idempotent)', async () => {
     const first = await startTestApp({ db });

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
@@ -41,4 +44,15 @@ export async function provisionDatabase(): Promise<TestDatabase> {
     name,
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/**
+ * A database that outlives one app instance, for restart tests: a new PostgreSQL database, or PGlite in a
+ * temporary folder (in-memory PGlite dies with the app). `drop()` removes either.
+ */
+export async function provisionRestartableDatabase(): Promise<TestDatabase> {
+  const db = await provisionDatabase();
+  if (db.kind === 'postgres') return db;
+  const dir = await mkdtemp(join(tmpdir(), 'agent-pglite-'));
+  return { env: { PGLITE_DIR: dir }, kind: 'pglite', drop: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -1,22 +1,10 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IntQueryParam } from './int-query-param.decorator.js';
 
 /** `?limit&offset` for list endpoints. */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, example: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntQueryParam({ min: 1, max: 100, default: 20, description: 'Page size' })
   limit: number = 20;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0, example: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
+  @IntQueryParam({ min: 0, max: 1_000_000, default: 0, description: 'Items to skip (in the listing order)' })
   offset: number = 0;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
-import { IntQueryParam } from './int-query-param.decorator.js';
+import { IntQueryParam } from '../../common/validation/int-query-param.decorator.js';
 
 export class SearchDocumentsQueryDto {
   @ApiProperty({
