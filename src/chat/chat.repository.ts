@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import { DataSource, In, QueryFailedError } from 'typeorm';
 import { AppError } from '../common/errors/app.error.js';
 import { ConversationEntity } from './entities/conversation.entity.js';
-import { MessageEntity, type MessageRole, type MessageStatus } from './entities/message.entity.js';
+import { MessageEntity, type MessageRole } from './entities/message.entity.js';
 import { RunEntity, type RunRowStatus } from './entities/run.entity.js';
 import { ToolCallEntity } from './entities/tool-call.entity.js';
 
@@ -22,76 +22,82 @@ export class IdempotentRequestInProgress extends AppError {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** The partial unique indexes on runs turn races into clear 409s. */
+function mapRunConflict(err: unknown): unknown {
+  const driver =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
+  if (driver?.code !== UNIQUE_VIOLATION) return err;
+  return driver.constraint === 'runs_user_idempotency_key' ? new IdempotentRequestInProgress() : new ConversationBusy();
+}
+
 /** Data access for conversations, messages, runs and tool calls. Every read is scoped by `userId`. */
 @Injectable()
 export class ChatRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  findConversation(id: string, userId: string): Promise<ConversationEntity | null> {
+    return this.db.getRepository(ConversationEntity).findOneBy({ id, userId });
   }
 
-  findConversation(id: string, userId: string, m: EntityManager = this.db.manager): Promise<ConversationEntity | null> {
-    return m.findOneBy(ConversationEntity, { id, userId });
-  }
-
-  /** Locks the conversation row so concurrent posts into it are serialized. */
-  lockConversation(m: EntityManager, id: string, userId: string): Promise<ConversationEntity | null> {
-    return m.findOne(ConversationEntity, { where: { id, userId }, lock: { mode: 'pessimistic_write' } });
-  }
-
-  createConversation(m: EntityManager, userId: string, title: string, agent: string): Promise<ConversationEntity> {
-    return m.save(m.create(ConversationEntity, { userId, title, agent }));
-  }
-
-  async touchConversation(m: EntityManager, id: string, agent: string): Promise<void> {
-    await m.update(ConversationEntity, { id }, { agent, updatedAt: new Date() });
-  }
-
-  async insertMessages(
-    m: EntityManager,
-    rows: Array<{
-      conversationId: string;
-      userId: string;
-      runId?: string | null;
-      role: MessageRole;
-      text: string;
-      status: MessageStatus;
-    }>,
-  ): Promise<MessageEntity[]> {
-    const entities = rows.map((r) =>
-      m.create(MessageEntity, {
-        conversationId: r.conversationId,
-        userId: r.userId,
-        runId: r.runId ?? null,
-        role: r.role,
-        content: [{ type: 'text', text: r.text }],
-        status: r.status,
-      }),
-    );
-    // One statement per message keeps `seq` in the order given.
-    const saved: MessageEntity[] = [];
-    for (const e of entities) saved.push(await m.save(e));
-    return saved;
-  }
-
-  async insertRun(
-    m: EntityManager,
-    run: Pick<RunEntity, 'conversationId' | 'userId' | 'agent' | 'model' | 'context' | 'idempotencyKey'>,
-  ): Promise<RunEntity> {
+  /**
+   * Commits a run's start in one statement (one round trip, atomic without an explicit transaction): the
+   * conversation (created, or touched and row-locked if it exists and is the user's), the run, the request's
+   * messages in order and the empty assistant message. Resolves `undefined` when the conversation is not the user's.
+   */
+  async openRun(args: {
+    userId: string;
+    conversationId?: string;
+    title: string;
+    agent: string;
+    model: string;
+    context: Record<string, unknown> | null;
+    idempotencyKey: string | null;
+    messages: Array<{ role: MessageRole; content: string }>;
+  }): Promise<{ conversationId: string; runId: string; assistantMessageId: string } | undefined> {
+    const rows = [
+      ...args.messages.map((m) => ({
+        role: m.role,
+        content: [{ type: 'text', text: m.content }],
+        status: 'completed',
+        assistant: false,
+      })),
+      { role: 'assistant', content: [{ type: 'text', text: '' }], status: 'streaming', assistant: true },
+    ].map((row, ord) => ({ ord, ...row }));
+    const conversation = args.conversationId
+      ? `UPDATE conversations SET agent = $2, updated_at = now() WHERE id = $7 AND user_id = $1 RETURNING id`
+      : `INSERT INTO conversations (user_id, title, agent) VALUES ($1, $7, $2) RETURNING id`;
     try {
-      return await m.save(
-        m.create(RunEntity, { ...run, status: 'running', usage: { input_tokens: 0, output_tokens: 0 } }),
+      const result: Array<{ conversation_id: string; run_id: string; assistant_id: string }> = await this.db.query(
+        `WITH conv AS (${conversation}),
+         run AS (
+           INSERT INTO runs (conversation_id, user_id, agent, model, status, context, idempotency_key)
+           SELECT id, $1, $2, $3, 'running', $4::jsonb, $5 FROM conv
+           RETURNING id, conversation_id
+         ),
+         msgs AS (
+           INSERT INTO messages (conversation_id, user_id, run_id, role, content, status)
+           SELECT run.conversation_id, $1, CASE WHEN m.assistant THEN run.id END, m.role, m.content, m.status
+           FROM run, jsonb_to_recordset($6::jsonb) AS m(ord int, role text, content jsonb, status text, assistant boolean)
+           ORDER BY m.ord
+           RETURNING id, run_id
+         )
+         SELECT run.conversation_id, run.id AS run_id, (SELECT id FROM msgs WHERE run_id IS NOT NULL) AS assistant_id FROM run`,
+        [
+          args.userId,
+          args.agent,
+          args.model,
+          args.context === null ? null : JSON.stringify(args.context),
+          args.idempotencyKey,
+          JSON.stringify(rows),
+          args.conversationId ?? args.title,
+        ],
       );
+      const [row] = result;
+      return row
+        ? { conversationId: row.conversation_id, runId: row.run_id, assistantMessageId: row.assistant_id }
+        : undefined;
     } catch (err) {
-      const driver =
-        err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
-      if (driver?.code === UNIQUE_VIOLATION) {
-        throw driver.constraint === 'runs_user_idempotency_key'
-          ? new IdempotentRequestInProgress()
-          : new ConversationBusy();
-      }
-      throw err;
+      throw mapRunConflict(err);
     }
   }
 

@@ -76,57 +76,47 @@ export class ChatService {
     release: () => void,
     idempotencyKey?: string,
   ): Promise<StartedRun> {
-    const { conversation, run, assistantMessageId, agent, model } = await this.repo.transaction(async (m) => {
-      const existing = dto.conversation_id ? await this.repo.lockConversation(m, dto.conversation_id, user.id) : null;
-      if (dto.conversation_id && !existing) throw new ConversationNotFound();
-      const agent = this.resolveAgent(dto.agent ?? existing?.agent ?? DEFAULT_AGENT);
-      const model = dto.model ?? agent.model;
-      if (!agent.allowedModels.includes(model)) {
-        throw new ValidationFailedError([
-          { field: 'model', message: `model must be one of: ${agent.allowedModels.join(', ')}` },
-        ]);
-      }
-      const conversation = existing ?? (await this.repo.createConversation(m, user.id, titleFrom(dto), agent.name));
-      if (existing) await this.repo.touchConversation(m, existing.id, agent.name);
-      const run = await this.repo.insertRun(m, {
-        conversationId: conversation.id,
-        userId: user.id,
-        agent: agent.name,
-        model,
-        context: dto.context ?? null,
-        idempotencyKey: idempotencyKey ?? null,
-      });
-      await this.repo.insertMessages(
-        m,
-        dto.messages.map((msg) => ({
-          conversationId: conversation.id,
-          userId: user.id,
-          role: msg.role,
-          text: msg.content,
-          status: 'completed' as const,
-        })),
-      );
-      const [assistant] = await this.repo.insertMessages(m, [
-        {
-          conversationId: conversation.id,
-          userId: user.id,
-          runId: run.id,
-          role: 'assistant',
-          text: '',
-          status: 'streaming',
-        },
+    const existing = dto.conversation_id ? await this.repo.findConversation(dto.conversation_id, user.id) : null;
+    if (dto.conversation_id && !existing) throw new ConversationNotFound();
+    const agent = this.resolveAgent(dto.agent ?? existing?.agent ?? DEFAULT_AGENT);
+    const model = dto.model ?? agent.model;
+    if (!agent.allowedModels.includes(model)) {
+      throw new ValidationFailedError([
+        { field: 'model', message: `model must be one of: ${agent.allowedModels.join(', ')}` },
       ]);
-      return { conversation, run, assistantMessageId: assistant.id, agent, model };
+    }
+    // The user's turn is committed before the model is called: a crash from here on loses nothing acknowledged.
+    const opened = await this.repo.openRun({
+      userId: user.id,
+      conversationId: existing?.id,
+      title: titleFrom(dto),
+      agent: agent.name,
+      model,
+      context: dto.context ?? null,
+      idempotencyKey: idempotencyKey ?? null,
+      messages: dto.messages,
     });
+    if (!opened) throw new ConversationNotFound(); // deleted in the meantime
+    const conversation = { id: opened.conversationId };
+    const run = { id: opened.runId };
+    const assistantMessageId = opened.assistantMessageId;
 
-    const stored = await this.repo.listMessages(conversation.id);
-    const { history, clientInstructions } = toModelInput(stored.filter((msg) => msg.id !== assistantMessageId));
+    // A new conversation's history is exactly this request; an existing one is read back (it is authoritative).
+    const turns = existing
+      ? (await this.repo.listMessages(conversation.id))
+          .filter((msg) => msg.id !== assistantMessageId)
+          .map((msg) => ({ role: msg.role, text: msg.content.map((b) => b.text).join('') }))
+      : dto.messages.map((msg) => ({ role: msg.role, text: msg.content }));
+    const { history, clientInstructions } = toModelInput(turns);
     const controller = new AbortController();
     let markFinished!: () => void;
     const finished = new Promise<void>((resolve) => (markFinished = resolve)).finally(release);
     this.activeRuns.add(conversation.id, { runId: run.id, userId: user.id, controller, finished });
 
-    const recorder = new RunRecorder(this.repo, { runId: run.id, messageId: assistantMessageId, userId: user.id });
+    // If the database goes away mid-run the answer cannot be saved: stop the run rather than stream into the void.
+    const recorder = new RunRecorder(this.repo, { runId: run.id, messageId: assistantMessageId, userId: user.id }, () =>
+      controller.abort(new RunCancelled('storage_unavailable')),
+    );
     const events = this.runtime.run({
       agent,
       model,
@@ -229,7 +219,13 @@ async function* record(
   let usage = { input_tokens: 0, output_tokens: 0 };
   let error: { code: string; message: string } | null = null;
   try {
-    for await (const event of events) {
+    for await (let event of events) {
+      if (event.type === 'finished' && recorder.storageLost) {
+        // Stopped because progress could not be saved: the client must not take this answer as finished.
+        error = { code: 'SERVICE_UNAVAILABLE', message: 'The database became unavailable; this answer was not saved' };
+        yield { type: 'error', ...error, recoverable: true };
+        event = { type: 'finished', status: 'failed', stop_reason: 'error' };
+      }
       if (event.type === 'text_delta') recorder.appendText(event.text);
       else if (event.type === 'tool_result') recorder.recordToolResult(event);
       else if (event.type === 'usage') usage = { input_tokens: event.input_tokens, output_tokens: event.output_tokens };

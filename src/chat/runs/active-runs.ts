@@ -9,7 +9,7 @@ interface ActiveRun {
 }
 
 export class RunCancelled extends Error {
-  constructor(readonly why: 'cancelled' | 'client_disconnected' | 'shutdown') {
+  constructor(readonly why: 'cancelled' | 'client_disconnected' | 'shutdown' | 'storage_unavailable') {
     super(why);
   }
 }

@@ -1,14 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { RunEvent, RunStatus } from '../../agents/runtime/run-event.js';
+import { isDatabaseUnavailable } from '../../common/errors/database-unavailable.js';
 import type { ChatRepository } from '../chat.repository.js';
 
 const FLUSH_EVERY_MS = 250;
+/** How long the final state of a run is retried in the background while the database is unavailable. */
+const FINAL_SAVE_RETRY_MS = 120_000;
+const FINAL_SAVE_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 /**
  * Persists one run while it streams: the assistant text is saved in batches (at most every 250 ms, one write
  * in flight) so a crash or cancel keeps the prefix; tool calls are saved as they finish; `finish` writes the
  * final text and statuses once every earlier write has landed. Database errors are logged, never thrown into
- * the stream.
+ * the stream. When the database becomes unavailable, `onStorageLost` is called once (the run cannot be saved, so
+ * it should stop), and the final state is retried in the background until the database is back.
  */
 export class RunRecorder {
   private readonly logger = new Logger(RunRecorder.name);
@@ -16,14 +21,21 @@ export class RunRecorder {
   private savedLength = 0;
   private timer?: NodeJS.Timeout;
   private writes: Promise<void> = Promise.resolve();
+  private lost = false;
 
   constructor(
     private readonly repo: ChatRepository,
     private readonly ids: { runId: string; messageId: string; userId: string },
+    private readonly onStorageLost: () => void = () => undefined,
   ) {}
 
   get assistantText(): string {
     return this.text;
+  }
+
+  /** True once a write failed because the database was unavailable. */
+  get storageLost(): boolean {
+    return this.lost;
   }
 
   appendText(text: string): void {
@@ -58,11 +70,31 @@ export class RunRecorder {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.writes;
+    const save = () =>
+      this.repo.finishRun({ runId: this.ids.runId, messageId: this.ids.messageId, text: this.text, ...args });
     try {
-      await this.repo.finishRun({ runId: this.ids.runId, messageId: this.ids.messageId, text: this.text, ...args });
+      await save();
     } catch (err) {
       this.logger.error({ msg: 'could not save the end of a run', run_id: this.ids.runId, error: String(err) });
+      // Left as it is, the run would stay `running` until the next boot (and its Idempotency-Key answer 409).
+      if (isDatabaseUnavailable(err)) this.retryInBackground(save);
     }
+  }
+
+  private retryInBackground(save: () => Promise<void>, attempt = 0, started = Date.now()): void {
+    if (Date.now() - started > FINAL_SAVE_RETRY_MS) {
+      this.logger.error({ msg: 'gave up saving the end of a run', run_id: this.ids.runId });
+      return;
+    }
+    const delay = FINAL_SAVE_BACKOFF_MS[Math.min(attempt, FINAL_SAVE_BACKOFF_MS.length - 1)];
+    setTimeout(() => {
+      save().then(
+        () => this.logger.log({ msg: 'saved the end of a run after the database returned', run_id: this.ids.runId }),
+        (err: unknown) => {
+          if (isDatabaseUnavailable(err)) this.retryInBackground(save, attempt + 1, started);
+        },
+      );
+    }, delay).unref();
   }
 
   private async saveText(): Promise<void> {
@@ -75,6 +107,10 @@ export class RunRecorder {
   private enqueue(write: () => Promise<void>): void {
     this.writes = this.writes.then(write).catch((err: unknown) => {
       this.logger.error({ msg: 'could not save run progress', run_id: this.ids.runId, error: String(err) });
+      if (isDatabaseUnavailable(err) && !this.lost) {
+        this.lost = true;
+        this.onStorageLost();
+      }
     });
   }
 }

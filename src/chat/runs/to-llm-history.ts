@@ -1,5 +1,5 @@
 import type { LlmMessage } from '../../agents/llm/llm-provider.js';
-import type { MessageEntity } from '../entities/message.entity.js';
+import type { MessageRole } from '../entities/message.entity.js';
 
 export interface ModelInput {
   history: LlmMessage[];
@@ -7,18 +7,16 @@ export interface ModelInput {
   clientInstructions: string[];
 }
 
-const textOf = (m: MessageEntity) => m.content.map((b) => b.text).join('');
-
 /**
  * Turns stored messages into Messages-API turns: system messages are set aside, empty assistant messages (a
  * failed run) are skipped, consecutive same-role turns are merged (the API wants alternation), and the first
  * turn is the user's.
  */
-export function toModelInput(messages: MessageEntity[]): ModelInput {
+export function toModelInput(messages: Array<{ role: MessageRole; text: string }>): ModelInput {
   const clientInstructions: string[] = [];
   const history: LlmMessage[] = [];
   for (const m of messages) {
-    const text = textOf(m);
+    const text = m.text;
     if (m.role === 'system') {
       clientInstructions.push(text);
       continue;
