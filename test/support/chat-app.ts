@@ -1,3 +1,4 @@
+import type { DynamicModule, Type } from '@nestjs/common';
 import { join } from 'node:path';
 import {
   startScriptedAnthropic,
@@ -11,10 +12,11 @@ export const TEST_API_KEY = 'sk-test-key-0123456789abcdef';
 /** The app wired to a scripted Anthropic server through the real SDK, with the test tools and test agents. */
 export async function startChatApp(
   env: Record<string, string> = {},
+  imports: Array<Type | DynamicModule> = [],
 ): Promise<{ t: TestApp; llm: ScriptedAnthropic; close(): Promise<void> }> {
   const llm = await startScriptedAnthropic();
   const t = await startTestApp({
-    imports: [TestToolsModule],
+    imports: [TestToolsModule, ...imports],
     env: {
       ANTHROPIC_API_KEY: TEST_API_KEY,
       ANTHROPIC_BASE_URL: llm.url,

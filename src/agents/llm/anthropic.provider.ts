@@ -29,6 +29,7 @@ export class AnthropicProvider implements LlmProvider {
     const stream = this.client.messages.stream(toParams(request), { signal });
     const toolInputs = new Map<number, { id: string; name: string; json: string }>();
     let inputTokens = 0;
+    let complete = false;
     try {
       for await (const event of stream) {
         switch (event.type) {
@@ -59,7 +60,19 @@ export class AnthropicProvider implements LlmProvider {
             yield { type: 'usage', inputTokens, outputTokens: event.usage.output_tokens ?? 0 };
             if (event.delta.stop_reason) yield { type: 'stop', stopReason: event.delta.stop_reason };
             break;
+          case 'message_stop':
+            complete = true;
+            break;
         }
+      }
+      // The SDK ends iteration quietly when the connection closes early; a message without its stop event is
+      // cut short, and must not pass for a finished answer.
+      if (!complete && !signal.aborted) {
+        throw new LlmError(
+          'UPSTREAM_INVALID_RESPONSE',
+          'The model provider ended the stream before the message was complete',
+          true,
+        );
       }
     } catch (err) {
       if (signal.aborted) return;

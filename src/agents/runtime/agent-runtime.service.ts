@@ -95,7 +95,8 @@ export class AgentRuntimeService {
             const safe = redactor.push(event.text);
             if (safe) yield { type: 'text_delta', text: safe };
           } else if (event.type === 'tool_use') {
-            toolCalls.push({ id: event.id, name: event.name, input: event.input });
+            // Tool calls are streamed, stored and executed: the model must not smuggle a server secret out in one.
+            toolCalls.push({ id: event.id, name: event.name, input: redactor.redactValue(event.input) });
           } else if (event.type === 'usage') {
             turnUsage.input = event.inputTokens;
             turnUsage.output = event.outputTokens;
@@ -122,7 +123,7 @@ export class AgentRuntimeService {
         }
         messages.push({ role: 'assistant', content: assistant });
 
-        const outcomes = yield* this.runTools(toolCalls, input);
+        const outcomes = yield* this.runTools(toolCalls, input, redactor);
         messages.push({ role: 'user', content: outcomes.map(toToolResultBlock) });
         if (signal.aborted) break;
       }
@@ -170,6 +171,7 @@ export class AgentRuntimeService {
   private async *runTools(
     calls: Array<{ id: string; name: string; input: unknown }>,
     input: RunInput,
+    redactor: StreamRedactor,
   ): AsyncGenerator<RunEvent, ToolOutcome[]> {
     const ctx = {
       userId: input.userId,
@@ -182,8 +184,14 @@ export class AgentRuntimeService {
     for (const call of calls) pending.set(call.id, this.executor.execute(call, input.agent.tools, ctx));
     const outcomes = new Map<string, ToolOutcome>();
     while (pending.size) {
-      const outcome = await Promise.race(pending.values());
-      pending.delete(outcome.id);
+      const raw = await Promise.race(pending.values());
+      pending.delete(raw.id);
+      // A tool may return a secret (a document quoting the API key, an echo): scrubbed before anyone sees it.
+      const outcome = (
+        raw.ok
+          ? { ...raw, result: redactor.redactValue(raw.result) }
+          : { ...raw, error: redactor.redactValue(raw.error) }
+      ) as ToolOutcome;
       outcomes.set(outcome.id, outcome);
       yield outcome.ok
         ? {

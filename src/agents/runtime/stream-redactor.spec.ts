@@ -44,4 +44,14 @@ describe('StreamRedactor', () => {
     const r = new StreamRedactor(['abc']);
     expect(streamThrough(r, ['abc abc']).all).toBe('abc abc');
   });
+
+  it('scrubs every string and key inside a JSON value (tool inputs and results), other values untouched', () => {
+    const r = new StreamRedactor([secret], [/AKIA[0-9A-Z]{16}/g]);
+    const value = { text: `key ${secret}`, nested: [{ id: 'AKIA1234567890ABCDEF' }, 42, null, true], [secret]: 'k' };
+    expect(r.redactValue(value)).toEqual({
+      text: 'key [redacted]',
+      nested: [{ id: '[redacted]' }, 42, null, true],
+      '[redacted]': 'k',
+    });
+  });
 });

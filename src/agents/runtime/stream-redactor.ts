@@ -41,6 +41,17 @@ export class StreamRedactor {
     return this.scrub(text);
   }
 
+  /**
+   * Scrubs every string (keys included) inside a JSON-like value (a tool call's input, a tool's result): those are
+   * streamed to the client and stored as well, outside the text stream.
+   */
+  redactValue(value: unknown): unknown {
+    if (typeof value === 'string') return this.scrub(value);
+    if (Array.isArray(value)) return value.map((v) => this.redactValue(v));
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.redactValue(v)]));
+  }
+
   private scrub(text: string): string {
     let out = text;
     for (const secret of this.literals) out = out.split(secret).join(REDACTED);

@@ -1,0 +1,105 @@
+import {
+  startScriptedAnthropic,
+  type ScriptedAnthropic,
+} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
+import { createFaultDatabase, type FaultDatabase } from '../support/fault-database.js';
+import { assertServerBuilt, getJson, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
+import { streamChat, type SseEvent } from '../support/sse.js';
+
+beforeAll(assertServerBuilt);
+afterAll(killAllServers);
+
+/**
+ * The process dies with no chance to clean up (OOM killer, power loss, `kill -9`) in the middle of a stream.
+ * Runs on a PGlite data directory (default run) or a private PostgreSQL cluster (TEST_DATABASE_URL set).
+ */
+describe('Fault: kill -9 of the server mid-stream', () => {
+  let db: FaultDatabase;
+  let llm: ScriptedAnthropic;
+  let env: Record<string, string>;
+  const creds = { email: 'crash@example.com', password: 'password-crash-123' };
+
+  beforeAll(async () => {
+    db = await createFaultDatabase();
+    llm = await startScriptedAnthropic();
+    env = {
+      ...db.env,
+      JWT_SECRET: 'kill-nine-test-secret-0123456789abcdefghij',
+      ANTHROPIC_API_KEY: 'sk-kill-nine-test-key',
+      ANTHROPIC_BASE_URL: llm.url,
+      LOG_LEVEL: 'info',
+    };
+  });
+  afterAll(async () => {
+    await llm.close();
+    await db.destroy();
+  });
+
+  it('after a restart the run is `interrupted`; the user message and the streamed prefix are kept', async () => {
+    const first = spawnServer(env);
+    const url = await first.url;
+    const token = await loginOver(url, creds);
+
+    const seen: SseEvent[] = [];
+    let deltas = 0;
+    const stream = streamChat(
+      url,
+      token,
+      { messages: [{ role: 'user', content: 'Tell me a long story [[slow]]' }] },
+      {
+        onEvent: (e) => {
+          seen.push(e);
+          // 10 ticks at 50 ms: past the recorder's 250 ms flush, so a prefix is on disk when the process dies.
+          if (e.event === 'text_delta' && ++deltas === 10) first.child.kill('SIGKILL');
+        },
+      },
+    );
+    await expect(stream).rejects.toThrow(); // the connection is cut, not ended
+    expect(await first.exited).toBeNull();
+    const conversationId = seen[0].json!.conversation_id as string;
+    const runId = seen[0].json!.run_id as string;
+    const streamed = seen
+      .filter((e) => e.event === 'text_delta')
+      .map((e) => e.json!.text)
+      .join('');
+
+    const second = spawnServer(env);
+    const url2 = await second.url;
+    expect(second.output()).toContain('marked runs left running by a previous process as interrupted');
+    const token2 = await loginOver(url2, creds);
+    const history = await getJson<Array<{ role: string; status: string; content: string }>>(
+      `${url2}/api/chat/${conversationId}/history`,
+      token2,
+    );
+    expect(history.status).toBe(200);
+    expect(history.body).toHaveLength(2);
+    expect(history.body[0]).toMatchObject({
+      role: 'user',
+      status: 'completed',
+      content: 'Tell me a long story [[slow]]',
+    });
+    expect(history.body[1]).toMatchObject({ role: 'assistant', status: 'interrupted' });
+    // The saved prefix: what was flushed before the kill, a prefix of what the client saw.
+    expect(history.body[1].content).toMatch(/^tick0 tick1 /);
+    expect(streamed.startsWith(history.body[1].content)).toBe(true);
+    // The conversation is usable again: a new turn runs.
+    const next = await streamChat(url2, token2, {
+      conversation_id: conversationId,
+      messages: [{ role: 'user', content: 'go on [[say:the|end]]' }],
+    });
+    expect(next.events.find((e) => e.event === 'run_finished')!.json).toMatchObject({ status: 'completed' });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    const [run] = await db.query<{ status: string; error: { code: string }; finished_at: unknown }>(
+      `SELECT status, error, finished_at FROM runs WHERE id = $1`,
+      [runId],
+    );
+    expect(run).toMatchObject({ status: 'interrupted', error: { code: 'INTERRUPTED' } });
+    expect(run.finished_at).not.toBeNull();
+    const [{ running }] = await db.query<{ running: number }>(
+      `SELECT count(*)::int AS running FROM runs WHERE status = 'running'`,
+    );
+    expect(running).toBe(0);
+  }, 90_000);
+});
