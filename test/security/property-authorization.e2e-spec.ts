@@ -144,4 +144,28 @@ describe('Security: property-level authorization (e2e)', () => {
     expect(toBob.length).toBeGreaterThan(10);
     expect(findLeaks(toBob, [ALICE_SECRET, alice.id, alice.email])).toEqual([]);
   });
+
+  it('routes that take no body refuse one with fields, and change nothing', async () => {
+    const chat = (
+      await t.http
+        .post('/api/chat')
+        .set(alice.auth)
+        .send({ ...ask('hello'), stream: false })
+        .expect(200)
+    ).body;
+    const doc = await createDocument(t, alice, 'Body-less route check.', 'Check');
+    const smuggled = { user_id: bob.id, owner: bob.id, roles: ['admin'] };
+    for (const [method, path] of [
+      ['post', `/api/chat/${chat.conversation_id}/cancel`],
+      ['delete', `/api/conversations/${chat.conversation_id}`],
+      ['delete', `/api/documents/${doc.id}`],
+    ] as const) {
+      const res = await t.http[method](path).set(alice.auth).send(smuggled).expect(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'body' }] });
+    }
+    await t.http.get(`/api/chat/${chat.conversation_id}/history`).set(alice.auth).expect(200);
+    await t.http.get(`/api/documents/${doc.id}`).set(alice.auth).expect(200);
+    // Without a body they work as usual.
+    await t.http.delete(`/api/conversations/${chat.conversation_id}`).set(alice.auth).expect(204);
+  });
 });
