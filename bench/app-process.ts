@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { processCpuMs } from './machine.js';
+import { sleep } from './stats.js';
+
+export const DIST = join(__dirname, '..');
+const MAIN = join(DIST, 'src', 'main.js');
+const BOOT_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+const LOG_TAIL_CHARS = 20_000;
+
+export interface AppProcess {
+  url: string;
+  pid: number;
+  /** Resident set size of the app process now, from /proc/<pid>/status (kB). */
+  rssKb(): number;
+  /** CPU time (user + system) the app process has used so far, in ms, from /proc/<pid>/stat. */
+  cpuMs(): number;
+  /** The open-files limit the app process actually runs with. */
+  openFilesLimit(): number;
+  /** Log lines per level the app printed so far (LOG_LEVEL=warn: warnings and errors only). */
+  logCounts(): Record<string, number>;
+  logTail(): string;
+  /** SIGTERM, then SIGKILL if it does not exit in time; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface AppProcessOptions {
+  /** Working directory: the run's temp dir, so a developer's `.env` in the repo never leaks into the bench. */
+  cwd: string;
+  env: Record<string, string>;
+  /** Write a V8 CPU profile of the whole run into this directory. */
+  cpuProfileDir?: string;
+}
+
+/**
+ * Starts the built server (`dist/src/main.js`) as it runs in production, on loopback. It goes through bash only to
+ * raise the open-files soft limit to the hard limit first: thousands of held streams need two sockets each (client
+ * side and model side). bash `exec`s node, so the pid is the server's own.
+ */
+export async function startApp(options: AppProcessOptions): Promise<AppProcess> {
+  const port = await freePort();
+  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const child = spawn(
+    'bash',
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArgs, MAIN],
+    {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let tail = '';
+  const counts: Record<string, number> = {};
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-LOG_TAIL_CHARS);
+    for (const m of text.matchAll(/"level":"(\w+)"/g)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + BOOT_TIMEOUT_MS;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`the app exited with ${exitCode} during boot:\n${tail}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the app did not answer /health within ${BOOT_TIMEOUT_MS} ms:\n${tail}`);
+    }
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    rssKb: () => procField(pid, 'status', /^VmRSS:\s+(\d+)\s+kB/m),
+    cpuMs: () => processCpuMs(pid),
+    openFilesLimit: () => procField(pid, 'limits', /^Max open files\s+(\d+)/m),
+    logCounts: () => ({ ...counts }),
+    logTail: () => tail,
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+function procField(pid: number, file: string, pattern: RegExp): number {
+  const match = pattern.exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
+  if (!match) throw new Error(`no ${pattern} in /proc/${pid}/${file}`);
+  return Number(match[1]);
+}
+
+/** A port nobody listens on right now (the app binds it a moment later; on loopback nothing else races for it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The process's own open-files soft limit (the bench holds one socket per stream too). */
+export function ownOpenFilesLimit(): number {
+  return procField(process.pid, 'limits', /^Max open files\s+(\d+)/m);
+}

@@ -1,0 +1,111 @@
+import autocannon from 'autocannon';
+import { Agent } from 'node:http';
+import { timedGet } from './api-client.js';
+import { sleep, summarize } from './stats.js';
+
+export interface HttpLoad {
+  /** Responses (any status) per second over the whole run.*/
+  rps: number;
+  /** autocannon latencies: whole milliseconds (its histogram's resolution). */
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Non-2xx answers, socket errors and timeouts: a load that produced any is reported, not trusted silently. */
+  failures: number;
+}
+
+export interface HttpLoadOptions {
+  url: string;
+  /** One header set per request in turn (e.g. several users' tokens); the same every time if only one. */
+  headers?: Array<Record<string, string>>;
+  connections: number;
+  durationS: number;
+  /** Requests per second over all connections; unset: as fast as the server answers. */
+  overallRate?: number;
+}
+
+/** One autocannon run from this process (GET, keep-alive, no pipelining). */
+export async function httpLoad(o: HttpLoadOptions): Promise<HttpLoad> {
+  const path = new URL(o.url).pathname;
+  const result = await autocannon({
+    url: o.url,
+    // Each connection cycles through these requests in order.
+    requests: (o.headers ?? [{}]).map((headers) => ({ method: 'GET' as const, path, headers })),
+    connections: o.connections,
+    duration: o.durationS,
+    pipelining: 1,
+    ...(o.overallRate
+      ? {
+          overallRate: Math.max(1, Math.round(o.overallRate)),
+          // At a fixed rate autocannon would otherwise "correct" for coordinated omission by synthesizing samples
+          // 1 ms apart, which pads the histogram with low values; below saturation the raw latencies are the truth.
+          ignoreCoordinatedOmission: true,
+        }
+      : {}),
+  });
+  return {
+    // Per response, not autocannon's per-second samples (a sub-second run has none).
+    rps: (result['2xx'] + result.non2xx) / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+export function describeLoad(l: HttpLoad): string {
+  const failed = l.failures ? `, ${l.failures} failed` : '';
+  return `${Math.round(l.rps)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms${failed}`;
+}
+
+export interface PacedLoad {
+  sent: number;
+  failures: number;
+  p50: number;
+  p99: number;
+  /** How late the client itself sent its latest request (its own event-loop lag), in ms. */
+  maxLateMs: number;
+}
+
+/**
+ * Open-loop load: one GET every 1000/rate ms on schedule, whatever the previous ones are doing, each timed from
+ * its send to its response (sub-millisecond). autocannon's `overallRate` is a per-connection quota per second:
+ * every connection sends back to back until its quota is spent, then waits for the next second, so its "half rate"
+ * is bursts at full speed. This is what a steady half-rate stream of requests looks like.
+ */
+export async function pacedGet(
+  url: string,
+  headers: Array<Record<string, string>>,
+  rate: number,
+  durationS: number,
+): Promise<PacedLoad> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const interval = 1000 / rate;
+  const total = Math.max(1, Math.floor(rate * durationS));
+  const latencies: number[] = [];
+  const inFlight: Array<Promise<void>> = [];
+  let failures = 0;
+  let maxLateMs = 0;
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    maxLateMs = Math.max(maxLateMs, performance.now() - due);
+    inFlight.push(
+      timedGet(url, headers[i % headers.length], agent).then(
+        ({ status, ms }) => {
+          if (status === 200) latencies.push(ms);
+          else failures++;
+        },
+        () => {
+          failures++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  const s = summarize(latencies);
+  return { sent: total, failures, p50: s.p50, p99: s.p99, maxLateMs };
+}

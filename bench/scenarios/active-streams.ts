@@ -1,0 +1,88 @@
+import { createUsers } from '../api-client.js';
+import { check, info, type Row } from '../report.js';
+import { aggregate, measuringClientLag, runConcurrent, type StreamStats } from '../stream-load.js';
+import { appTarget, promptFor } from '../stream-targets.js';
+import { settle, type Scenario } from './scenario.js';
+
+const STALL_MS = 200;
+const TARGET_STREAMS = 1000;
+/** Streams are spread over users so MAX_CONCURRENT_RUNS_PER_USER (at most 1000) is never what limits a step. */
+const STREAMS_PER_USER = 250;
+
+/** Every stream completed, none lost a frame or waited over the stall bound for its next one. */
+function clean(s: StreamStats, n: number): boolean {
+  return s.ok === n && s.lostFrames === 0 && s.stalls === 0;
+}
+
+function describe(s: StreamStats): string {
+  const parts = [
+    `${s.ok}/${s.streams} complete`,
+    `${s.lostFrames} lost`,
+    `${s.stalls} gaps > ${STALL_MS} ms`,
+    `gap p99 ${s.gaps.p99.toFixed(0)} / max ${s.gaps.max.toFixed(0)} ms`,
+    `peak ${s.peakConcurrent} at once`,
+    `first token p50 ${s.firstToken.p50.toFixed(0)} / p99 ${s.firstToken.p99.toFixed(0)} ms`,
+  ];
+  if (s.errors.length) parts.push(`e.g. ${s.errors[0].slice(0, 60)}`);
+  return parts.join(', ');
+}
+
+/**
+ * Steps up the number of concurrent chat streams, each `streamMs` long at the run's pacing. A step is clean when
+ * every stream completed with no lost frame and no gap over 200 ms; what it held is its peak: the most streams that
+ * were between their first and last token at one moment (when the app takes longer to start N runs than a stream
+ * lasts, fewer than N are ever live together, and the table says so rather than crediting N). Stepping stops at
+ * the first step that is not clean.
+ */
+export const activeStreamsScenario: Scenario = {
+  name: 'active',
+  async run(ctx) {
+    const { steps, streamMs } = ctx.options.sizes.active;
+    const pacing = {
+      count: Math.max(ctx.options.pacing.count, Math.ceil(streamMs / Math.max(1, ctx.options.pacing.delayMs))),
+      delayMs: ctx.options.pacing.delayMs,
+    };
+    const users = await createUsers(ctx.app.url, 'active', Math.ceil(Math.max(...steps) / STREAMS_PER_USER));
+    const rows: Row[] = [];
+    let held = 0;
+    let stopped = false;
+    for (const n of steps) {
+      if (stopped) {
+        rows.push(info(`${n} concurrent streams`, 'not run (a smaller step was not clean)'));
+        continue;
+      }
+      const targets = Array.from({ length: n }, (_, i) =>
+        appTarget(ctx.app.url, users[i % users.length].token, promptFor(pacing)),
+      );
+      const { value: results, lag } = await measuringClientLag(() =>
+        runConcurrent(targets, { timeoutMs: streamMs + 120_000 }),
+      );
+      const stats = aggregate(results, STALL_MS, true);
+      if (stats.ok === 0) throw new Error(`no stream of ${n} completed: ${stats.errors[0] ?? 'no result'}`);
+      const ok = clean(stats, n);
+      rows.push(
+        info(
+          `${n} concurrent streams (${pacing.count} deltas each)`,
+          `${ok ? 'clean' : 'NOT clean'}: ${describe(stats)}`,
+        ),
+      );
+      if (lag.maxMs > 50) {
+        ctx.note(
+          `active ${n}: the bench client's own event loop lagged up to ${lag.maxMs.toFixed(0)} ms (p99 ${lag.p99Ms.toFixed(0)} ms); gaps include it`,
+        );
+      }
+      if (ok) held = Math.max(held, stats.peakConcurrent);
+      else stopped = true;
+      await settle(ctx);
+    }
+    rows.unshift(
+      check(
+        `active streams held at once (0 lost, no gap > ${STALL_MS} ms)`,
+        `>= ${TARGET_STREAMS}`,
+        held ? `${held} (steps ${steps.join('/')})` : `none (steps ${steps.join('/')})`,
+        held >= TARGET_STREAMS,
+      ),
+    );
+    return rows;
+  },
+};

@@ -1,0 +1,55 @@
+import type { AppProcess } from '../app-process.js';
+import type { ChildService } from '../child-service.js';
+import type { BenchDatabase } from '../database.js';
+import type { BenchOptions, ScenarioName } from '../options.js';
+import type { Row } from '../report.js';
+import type { LlmStats } from '../servers/llm-server.js';
+import { sleep } from '../stats.js';
+
+export interface BenchContext {
+  options: BenchOptions;
+  database: BenchDatabase['kind'];
+  app: AppProcess;
+  /** The scripted Anthropic server the app streams from (its own process). */
+  llm: ChildService;
+  /** The bare Express app for the REST baseline (its own process). */
+  baseline: ChildService;
+  /** A caveat printed under the table (what limits a figure, what the client itself did). */
+  note(text: string): void;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  run(ctx: BenchContext): Promise<Row[]>;
+}
+
+const SETTLE_TIMEOUT_MS = 60_000;
+const QUIET_WINDOW_MS = 250;
+/** The app counts as idle when it used under 5% of a core over the window. */
+const QUIET_CPU_SHARE = 0.05;
+
+/**
+ * Waits until the app has closed every model stream of the previous load (disconnected runs abort upstream) and
+ * then until its own CPU use is near zero (those runs saving their final state, on PGlite in the app's own thread),
+ * so one scenario's tail is not the next one's noise. Bounded: past the timeout the scenario goes on, with a note.
+ */
+export async function settle(ctx: BenchContext): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let stats = await ctx.llm.call<LlmStats>('stats');
+  while (stats.open > 0 && Date.now() < deadline) {
+    await sleep(100);
+    stats = await ctx.llm.call<LlmStats>('stats');
+  }
+  if (stats.open > 0)
+    ctx.note(`${stats.open} model streams were still open ${SETTLE_TIMEOUT_MS} ms after a load ended`);
+  else await ctx.llm.call('reset');
+  for (;;) {
+    const before = ctx.app.cpuMs();
+    await sleep(QUIET_WINDOW_MS);
+    if (ctx.app.cpuMs() - before <= QUIET_WINDOW_MS * QUIET_CPU_SHARE) return;
+    if (Date.now() > deadline) {
+      ctx.note(`the app was still busy ${SETTLE_TIMEOUT_MS} ms after a load ended`);
+      return;
+    }
+  }
+}
