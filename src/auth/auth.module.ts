@@ -7,6 +7,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { UserEntity } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.js';
+import { jwtHmacKey } from './jwt-key.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -17,7 +18,7 @@ import { UsersRepository } from './users.repository.js';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
+        secret: jwtHmacKey(config.jwt.secret),
         signOptions: {
           algorithm: 'HS256',
           expiresIn: config.jwt.expiresInSeconds,
