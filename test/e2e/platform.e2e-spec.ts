@@ -1,4 +1,6 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { CanActivate, Controller, ExecutionContext, Get, Injectable, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { Request } from 'express';
 import { Public } from '../../src/common/decorators/public.decorator.js';
 import { concretePath, registeredRoutes } from '../support/routes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -13,7 +15,18 @@ class FailingController {
   }
 }
 
-@Module({ controllers: [FailingController] })
+/** Records which requests reach Nest's guard chain (to show that liveness probes do not). */
+@Injectable()
+class RecordingGuard implements CanActivate {
+  static readonly seen: string[] = [];
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    RecordingGuard.seen.push(`${req.method} ${req.path}`);
+    return true;
+  }
+}
+
+@Module({ controllers: [FailingController], providers: [{ provide: APP_GUARD, useClass: RecordingGuard }] })
 class FailingModule {}
 
 // Routes a client may call without a token. Adding a public route means adding it here, on purpose.
@@ -38,6 +51,17 @@ describe('Platform: errors, headers, docs, route protection (e2e)', () => {
   it('GET /health is public and alive', async () => {
     const res = await t.http.get('/health').expect(200);
     expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers GET /health before the guard chain, and only that path and method', async () => {
+    RecordingGuard.seen.length = 0;
+    await t.http.get('/health').expect(200);
+    await t.http.head('/health').expect(200);
+    await t.http.get('/ready').expect(200);
+    expect(RecordingGuard.seen).toEqual(['GET /ready']);
+    await t.http.post('/health').send({}).expect(404);
+    await t.http.get('/health/extra').expect(404);
+    await t.http.get('/api/health').expect(404);
   });
 
   it('GET /ready reports the database and the provider', async () => {
