@@ -11,12 +11,13 @@ import { MessageEntity } from './entities/message.entity.js';
 import { RunEntity } from './entities/run.entity.js';
 import { ToolCallEntity } from './entities/tool-call.entity.js';
 import { ActiveRuns } from './runs/active-runs.js';
+import { RunProgressWriter } from './runs/run-progress-writer.js';
 import { RunRecoveryService } from './runs/run-recovery.service.js';
 
 @Module({
   imports: [AgentsModule, TypeOrmModule.forFeature([ConversationEntity, MessageEntity, RunEntity, ToolCallEntity])],
   controllers: [ChatController, ConversationsController],
-  providers: [ChatService, ConversationsService, ChatRepository, ActiveRuns, RunRecoveryService],
+  providers: [ChatService, ConversationsService, ChatRepository, ActiveRuns, RunProgressWriter, RunRecoveryService],
   exports: [ActiveRuns],
 })
 export class ChatModule {}

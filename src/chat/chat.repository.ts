@@ -119,8 +119,19 @@ export class ChatRepository {
     return this.db.getRepository(ToolCallEntity).find({ where: { runId: In(runIds) }, order: { createdAt: 'ASC' } });
   }
 
-  async saveAssistantText(messageId: string, text: string): Promise<void> {
-    await this.db.getRepository(MessageEntity).update({ id: messageId }, { content: [{ type: 'text', text }] });
+  /**
+   * Saves the streamed text of many assistant messages in one statement. Only messages still `streaming` are
+   * touched, so a batch that lands after a run's final save cannot overwrite the finished text with a prefix.
+   */
+  async saveStreamingTexts(rows: Array<{ messageId: string; text: string }>): Promise<void> {
+    if (!rows.length) return;
+    await this.db.query(
+      `UPDATE messages AS m
+       SET content = jsonb_build_array(jsonb_build_object('type', 'text', 'text', v.text))
+       FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, text text)
+       WHERE m.id = v.id AND m.status = 'streaming'`,
+      [JSON.stringify(rows.map((r) => ({ id: r.messageId, text: r.text })))],
+    );
   }
 
   async insertToolCall(row: Omit<ToolCallEntity, 'id' | 'createdAt'>): Promise<void> {
@@ -128,6 +139,7 @@ export class ChatRepository {
     await repo.save(repo.create(row));
   }
 
+  /** The final text and status of a run and its assistant message, in one statement (atomic, one round trip). */
   async finishRun(args: {
     runId: string;
     messageId: string;
@@ -137,24 +149,24 @@ export class ChatRepository {
     usage: { input_tokens: number; output_tokens: number };
     error: { code: string; message: string } | null;
   }): Promise<void> {
-    await this.db.transaction(async (m) => {
-      await m.update(
-        MessageEntity,
-        { id: args.messageId },
-        { content: [{ type: 'text', text: args.text }], status: args.status },
-      );
-      await m.update(
-        RunEntity,
-        { id: args.runId },
-        {
-          status: args.status,
-          stopReason: args.stopReason,
-          usage: args.usage,
-          error: args.error,
-          finishedAt: new Date(),
-        },
-      );
-    });
+    await this.db.query(
+      `WITH msg AS (
+         UPDATE messages SET content = jsonb_build_array(jsonb_build_object('type', 'text', 'text', $3::text)),
+                             status = $4
+         WHERE id = $2
+       )
+       UPDATE runs SET status = $4, stop_reason = $5, usage = $6::jsonb, error = $7::jsonb, finished_at = now()
+       WHERE id = $1`,
+      [
+        args.runId,
+        args.messageId,
+        args.text,
+        args.status,
+        args.stopReason,
+        JSON.stringify(args.usage),
+        args.error === null ? null : JSON.stringify(args.error),
+      ],
+    );
   }
 
   listConversations(userId: string, limit: number, offset: number): Promise<ConversationEntity[]> {

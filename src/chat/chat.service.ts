@@ -13,6 +13,7 @@ import { replayRun } from './runs/replay-run.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
 import { ChatResponseDto, ToolCallDto } from './dto/chat-responses.dto.js';
 import { ActiveRuns, RunCancelled } from './runs/active-runs.js';
+import { RunProgressWriter } from './runs/run-progress-writer.js';
 import { RunRecorder } from './runs/run-recorder.js';
 import { toModelInput } from './runs/to-llm-history.js';
 
@@ -43,6 +44,7 @@ export class ChatService {
     private readonly agents: AgentDefinitions,
     private readonly runtime: AgentRuntimeService,
     private readonly activeRuns: ActiveRuns,
+    private readonly progress: RunProgressWriter,
     private readonly config: AppConfig,
   ) {}
 
@@ -114,8 +116,11 @@ export class ChatService {
     this.activeRuns.add(conversation.id, { runId: run.id, userId: user.id, controller, finished });
 
     // If the database goes away mid-run the answer cannot be saved: stop the run rather than stream into the void.
-    const recorder = new RunRecorder(this.repo, { runId: run.id, messageId: assistantMessageId, userId: user.id }, () =>
-      controller.abort(new RunCancelled('storage_unavailable')),
+    const recorder = new RunRecorder(
+      this.repo,
+      this.progress,
+      { runId: run.id, messageId: assistantMessageId, userId: user.id },
+      () => controller.abort(new RunCancelled('storage_unavailable')),
     );
     const events = this.runtime.run({
       agent,

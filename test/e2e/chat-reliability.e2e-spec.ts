@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
+import { ChatRepository } from '../../src/chat/chat.repository.js';
+import { PROGRESS_SAVE_MS } from '../../src/chat/runs/run-progress-writer.js';
 import { startChatApp } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { streamChat } from '../support/sse.js';
@@ -134,6 +136,34 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
     controllers[1].abort();
     await Promise.allSettled(streams);
     await waitForStatus(user, started[1], 'cancelled');
+  });
+
+  it('saves streamed text while the run streams; a late progress save cannot overwrite a finished answer', async () => {
+    const conversation = new Promise<string>((resolve, reject) => {
+      streamChat(t.url, alice.token, ask('a long answer [[slow]]'), {
+        onEvent: (e) => {
+          if (e.event === 'run_started') resolve(e.json!.conversation_id as string);
+        },
+      }).catch(reject);
+    });
+    const conversationId = await conversation;
+    // Two save intervals in, the prefix is stored while the message is still streaming.
+    await new Promise((r) => setTimeout(r, PROGRESS_SAVE_MS * 2 + 200));
+    const during = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body;
+    expect(during[1]).toMatchObject({ role: 'assistant', status: 'streaming' });
+    expect(during[1].content).toMatch(/^tick0 tick1 tick2 /);
+    await t.http.post(`/api/chat/${conversationId}/cancel`).set(alice.auth).expect(200);
+    await waitForStatus(alice, conversationId, 'cancelled');
+    const finished = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body[1];
+    expect(finished.content.length).toBeGreaterThan(during[1].content.length);
+
+    // A progress batch that lands after the final save (slow database, reordering) must not win.
+    const [{ id: messageId }] = await t.app
+      .get(DataSource)
+      .query(`SELECT id FROM messages WHERE conversation_id = $1 AND role = 'assistant'`, [conversationId]);
+    await t.app.get(ChatRepository).saveStreamingTexts([{ messageId, text: 'tick0 ' }]);
+    const after = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body[1];
+    expect(after).toEqual(finished);
   });
 
   it('GET /api/admin/stats is for admins only (403 for a normal user)', async () => {

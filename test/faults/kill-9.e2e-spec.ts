@@ -49,8 +49,8 @@ describe('Fault: kill -9 of the server mid-stream', () => {
       {
         onEvent: (e) => {
           seen.push(e);
-          // 10 ticks at 50 ms: past the recorder's 250 ms flush, so a prefix is on disk when the process dies.
-          if (e.event === 'text_delta' && ++deltas === 10) first.child.kill('SIGKILL');
+          // 25 ticks at 50 ms: past two of the progress writer's 500 ms saves, so a prefix is on disk at the kill.
+          if (e.event === 'text_delta' && ++deltas === 25) first.child.kill('SIGKILL');
         },
       },
     );

@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
+import type { Stream } from '@anthropic-ai/sdk/streaming';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { LlmError, type LlmEvent, type LlmProvider, type LlmRequest } from './llm-provider.js';
 
-type Params = Anthropic.MessageStreamParams;
+type Params = Anthropic.MessageCreateParamsStreaming;
 
 /**
  * Anthropic's Messages API through the official SDK: streaming, tool use, abort signal, usage, prompt caching
@@ -26,11 +27,14 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
-    const stream = this.client.messages.stream(toParams(request), { signal });
+    // The raw event stream rather than `messages.stream()`: that helper rebuilds the whole message and emits
+    // listener events for every delta, none of which this relay reads.
+    let stream: Stream<Anthropic.RawMessageStreamEvent> | undefined;
     const toolInputs = new Map<number, { id: string; name: string; json: string }>();
     let inputTokens = 0;
     let complete = false;
     try {
+      stream = await this.client.messages.create(toParams(request), { signal });
       for await (const event of stream) {
         switch (event.type) {
           case 'message_start':
@@ -79,7 +83,7 @@ export class AnthropicProvider implements LlmProvider {
       throw toLlmError(err);
     } finally {
       // Leaving the loop early (cancel, consumer error) must close the upstream connection.
-      if (!stream.ended) stream.abort();
+      if (!complete) stream?.controller.abort();
     }
   }
 }
@@ -110,6 +114,7 @@ function toParams(r: LlmRequest): Params {
   return {
     model: r.model,
     max_tokens: r.maxTokens,
+    stream: true,
     system,
     messages: r.messages as Anthropic.MessageParam[],
     ...(tools.length ? { tools } : {}),

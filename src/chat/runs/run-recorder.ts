@@ -2,35 +2,38 @@ import { Logger } from '@nestjs/common';
 import type { RunEvent, RunStatus } from '../../agents/runtime/run-event.js';
 import { isDatabaseUnavailable } from '../../common/errors/database-unavailable.js';
 import type { ChatRepository } from '../chat.repository.js';
+import type { ProgressSource, RunProgressWriter } from './run-progress-writer.js';
 
-const FLUSH_EVERY_MS = 250;
 /** How long the final state of a run is retried in the background while the database is unavailable. */
 const FINAL_SAVE_RETRY_MS = 120_000;
 const FINAL_SAVE_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 /**
- * Persists one run while it streams: the assistant text is saved in batches (at most every 250 ms, one write
- * in flight) so a crash or cancel keeps the prefix; tool calls are saved as they finish; `finish` writes the
- * final text and statuses once every earlier write has landed. Database errors are logged, never thrown into
+ * Persists one run while it streams: the assistant text is saved by the shared RunProgressWriter (batched with
+ * every other run's, about every 500 ms) so a crash or cancel keeps the prefix; tool calls are saved as they
+ * finish; `finish` writes the final text and statuses once every earlier write has landed. Database errors are logged, never thrown into
  * the stream. When the database becomes unavailable, `onStorageLost` is called once (the run cannot be saved, so
  * it should stop), and the final state is retried in the background until the database is back.
  */
-export class RunRecorder {
+export class RunRecorder implements ProgressSource {
   private readonly logger = new Logger(RunRecorder.name);
-  private text = '';
-  private savedLength = 0;
-  private timer?: NodeJS.Timeout;
+  private assistantText = '';
   private writes: Promise<void> = Promise.resolve();
   private lost = false;
 
   constructor(
     private readonly repo: ChatRepository,
+    private readonly progress: RunProgressWriter,
     private readonly ids: { runId: string; messageId: string; userId: string },
     private readonly onStorageLost: () => void = () => undefined,
   ) {}
 
-  get assistantText(): string {
-    return this.text;
+  get messageId(): string {
+    return this.ids.messageId;
+  }
+
+  get text(): string {
+    return this.assistantText;
   }
 
   /** True once a write failed because the database was unavailable. */
@@ -39,11 +42,14 @@ export class RunRecorder {
   }
 
   appendText(text: string): void {
-    this.text += text;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.enqueue(() => this.saveText());
-    }, FLUSH_EVERY_MS);
+    this.assistantText += text;
+    this.progress.changed(this);
+  }
+
+  markStorageLost(): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.onStorageLost();
   }
 
   recordToolResult(event: Extract<RunEvent, { type: 'tool_result' }>): void {
@@ -67,8 +73,7 @@ export class RunRecorder {
     usage: { input_tokens: number; output_tokens: number };
     error: { code: string; message: string } | null;
   }): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.progress.forget(this);
     await this.writes;
     const save = () =>
       this.repo.finishRun({ runId: this.ids.runId, messageId: this.ids.messageId, text: this.text, ...args });
@@ -97,20 +102,10 @@ export class RunRecorder {
     }, delay).unref();
   }
 
-  private async saveText(): Promise<void> {
-    if (this.text.length === this.savedLength) return;
-    const snapshot = this.text;
-    await this.repo.saveAssistantText(this.ids.messageId, snapshot);
-    this.savedLength = snapshot.length;
-  }
-
   private enqueue(write: () => Promise<void>): void {
     this.writes = this.writes.then(write).catch((err: unknown) => {
       this.logger.error({ msg: 'could not save run progress', run_id: this.ids.runId, error: String(err) });
-      if (isDatabaseUnavailable(err) && !this.lost) {
-        this.lost = true;
-        this.onStorageLost();
-      }
+      if (isDatabaseUnavailable(err)) this.markStorageLost();
     });
   }
 }

@@ -35,7 +35,8 @@ export class SseWriter {
   send(type: string, data: Record<string, unknown>): void {
     if (!this.isOpen) return;
     this.res.write(`id: ${this.nextId++}\nevent: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-    this.armPing();
+    // Restarts the idle countdown in place: cheaper than a new timer per frame, which adds up at 50 frames/s.
+    this.ping?.refresh();
   }
 
   done(): void {
@@ -46,12 +47,10 @@ export class SseWriter {
   }
 
   private armPing(): void {
-    clearTimeout(this.ping);
-    if (this.closed) return;
     this.ping = setTimeout(() => {
       if (!this.isOpen) return;
       this.res.write(': ping\n\n');
-      this.armPing();
+      this.ping?.refresh();
     }, this.pingMs);
     this.ping.unref();
   }
