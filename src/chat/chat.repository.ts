@@ -42,18 +42,23 @@ export class ChatRepository {
   /**
    * Commits a run's start in one statement (one round trip, atomic without an explicit transaction): the
    * conversation (created, or touched and row-locked if it exists and is the user's), the run, the request's
-   * messages in order and the empty assistant message. Resolves `undefined` when the conversation is not the user's.
+   * messages in order and the empty assistant message. The ids are made by the caller, so a model request can
+   * start before this commits. Resolves `false` when the conversation is not the user's.
    */
   async openRun(args: {
     userId: string;
-    conversationId?: string;
+    /** An existing conversation of the user's, or the id to create a new one with. */
+    conversationId: string;
+    isNewConversation: boolean;
+    runId: string;
+    assistantMessageId: string;
     title: string;
     agent: string;
     model: string;
     context: Record<string, unknown> | null;
     idempotencyKey: string | null;
     messages: Array<{ role: MessageRole; content: string }>;
-  }): Promise<{ conversationId: string; runId: string; assistantMessageId: string } | undefined> {
+  }): Promise<boolean> {
     const rows = [
       ...args.messages.map((m) => ({
         role: m.role,
@@ -63,25 +68,28 @@ export class ChatRepository {
       })),
       { role: 'assistant', content: [{ type: 'text', text: '' }], status: 'streaming', assistant: true },
     ].map((row, ord) => ({ ord, ...row }));
-    const conversation = args.conversationId
-      ? `UPDATE conversations SET agent = $2, updated_at = now() WHERE id = $7 AND user_id = $1 RETURNING id`
-      : `INSERT INTO conversations (user_id, title, agent) VALUES ($1, $7, $2) RETURNING id`;
+    const conversation = args.isNewConversation
+      ? `INSERT INTO conversations (id, user_id, title, agent) SELECT id, $1, title, $2 FROM input RETURNING id`
+      : `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
+         WHERE c.id = input.id AND c.user_id = $1 RETURNING c.id`;
     try {
-      const result: Array<{ conversation_id: string; run_id: string; assistant_id: string }> = await this.db.query(
-        `WITH conv AS (${conversation}),
+      const result: Array<{ messages: string }> = await this.db.query(
+        `WITH input AS (SELECT $7::uuid AS id, $8::text AS title),
+         conv AS (${conversation}),
          run AS (
-           INSERT INTO runs (conversation_id, user_id, agent, model, status, context, idempotency_key)
-           SELECT id, $1, $2, $3, 'running', $4::jsonb, $5 FROM conv
+           INSERT INTO runs (id, conversation_id, user_id, agent, model, status, context, idempotency_key)
+           SELECT $9, id, $1, $2, $3, 'running', $4::jsonb, $5 FROM conv
            RETURNING id, conversation_id
          ),
          msgs AS (
-           INSERT INTO messages (conversation_id, user_id, run_id, role, content, status)
-           SELECT run.conversation_id, $1, CASE WHEN m.assistant THEN run.id END, m.role, m.content, m.status
+           INSERT INTO messages (id, conversation_id, user_id, run_id, role, content, status)
+           SELECT CASE WHEN m.assistant THEN $10::uuid ELSE gen_random_uuid() END,
+                  run.conversation_id, $1, CASE WHEN m.assistant THEN run.id END, m.role, m.content, m.status
            FROM run, jsonb_to_recordset($6::jsonb) AS m(ord int, role text, content jsonb, status text, assistant boolean)
            ORDER BY m.ord
-           RETURNING id, run_id
+           RETURNING id
          )
-         SELECT run.conversation_id, run.id AS run_id, (SELECT id FROM msgs WHERE run_id IS NOT NULL) AS assistant_id FROM run`,
+         SELECT (SELECT count(*) FROM msgs) AS messages FROM run`,
         [
           args.userId,
           args.agent,
@@ -89,13 +97,13 @@ export class ChatRepository {
           args.context === null ? null : JSON.stringify(args.context),
           args.idempotencyKey,
           JSON.stringify(rows),
-          args.conversationId ?? args.title,
+          args.conversationId,
+          args.title,
+          args.runId,
+          args.assistantMessageId,
         ],
       );
-      const [row] = result;
-      return row
-        ? { conversationId: row.conversation_id, runId: row.run_id, assistantMessageId: row.assistant_id }
-        : undefined;
+      return result.length > 0;
     } catch (err) {
       throw mapRunConflict(err);
     }

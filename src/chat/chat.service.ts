@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AgentDefinitions, DEFAULT_AGENT } from '../agents/agent-definitions.service.js';
 import type { AgentDefinition } from '../agents/agent-definition.js';
@@ -8,6 +9,7 @@ import { AgentNotFound } from '../agents/agent-definitions.service.js';
 import { NotFoundError, ValidationFailedError } from '../common/errors/app.error.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChatRepository, IdempotentRequestInProgress } from './chat.repository.js';
+import type { MessageRole } from './entities/message.entity.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { replayRun } from './runs/replay-run.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
@@ -15,6 +17,7 @@ import { ChatResponseDto, ToolCallDto } from './dto/chat-responses.dto.js';
 import { ActiveRuns, RunCancelled } from './runs/active-runs.js';
 import { RunProgressWriter } from './runs/run-progress-writer.js';
 import { RunRecorder } from './runs/run-recorder.js';
+import { startEarly } from './runs/start-early.js';
 import { toModelInput } from './runs/to-llm-history.js';
 
 export class ConversationNotFound extends NotFoundError {
@@ -87,56 +90,75 @@ export class ChatService {
         { field: 'model', message: `model must be one of: ${agent.allowedModels.join(', ')}` },
       ]);
     }
-    // The user's turn is committed before the model is called: a crash from here on loses nothing acknowledged.
-    const opened = await this.repo.openRun({
-      userId: user.id,
-      conversationId: existing?.id,
-      title: titleFrom(dto),
-      agent: agent.name,
-      model,
-      context: dto.context ?? null,
-      idempotencyKey: idempotencyKey ?? null,
-      messages: dto.messages,
-    });
-    if (!opened) throw new ConversationNotFound(); // deleted in the meantime
-    const conversation = { id: opened.conversationId };
-    const run = { id: opened.runId };
-    const assistantMessageId = opened.assistantMessageId;
-
-    // A new conversation's history is exactly this request; an existing one is read back (it is authoritative).
-    const turns = existing
-      ? (await this.repo.listMessages(conversation.id))
-          .filter((msg) => msg.id !== assistantMessageId)
-          .map((msg) => ({ role: msg.role, text: msg.content.map((b) => b.text).join('') }))
-      : dto.messages.map((msg) => ({ role: msg.role, text: msg.content }));
-    const { history, clientInstructions } = toModelInput(turns);
+    const ids = { conversationId: existing?.id ?? randomUUID(), runId: randomUUID(), messageId: randomUUID() };
     const controller = new AbortController();
+    const runInput = (turns: Array<{ role: MessageRole; text: string }>) => {
+      const { history, clientInstructions } = toModelInput(turns);
+      return {
+        agent,
+        model,
+        history,
+        clientInstructions,
+        clientContext: dto.context,
+        userId: user.id,
+        runId: ids.runId,
+        conversationId: ids.conversationId,
+        signal: controller.signal,
+      };
+    };
+    // A new conversation's history is exactly this request, so the model request starts now, while the turn is
+    // being committed: the first token no longer waits for the database. Nothing reaches the client (and no tool
+    // runs) before the commit; if it fails, the model request is aborted.
+    const early = existing
+      ? undefined
+      : startEarly(this.runtime.run(runInput(dto.messages.map((m) => ({ role: m.role, text: m.content })))));
+    try {
+      // The user's turn is committed before anything is acknowledged: a crash from here on loses nothing.
+      const opened = await this.repo.openRun({
+        userId: user.id,
+        conversationId: ids.conversationId,
+        isNewConversation: !existing,
+        runId: ids.runId,
+        assistantMessageId: ids.messageId,
+        title: titleFrom(dto),
+        agent: agent.name,
+        model,
+        context: dto.context ?? null,
+        idempotencyKey: idempotencyKey ?? null,
+        messages: dto.messages,
+      });
+      if (!opened) throw new ConversationNotFound(); // deleted in the meantime
+    } catch (err) {
+      controller.abort(new RunCancelled('not_started'));
+      void early?.return(undefined);
+      throw err;
+    }
+
+    // An existing conversation's history is read back after the commit (it is authoritative).
+    const events =
+      early ??
+      this.runtime.run(
+        runInput(
+          (await this.repo.listMessages(ids.conversationId))
+            .filter((msg) => msg.id !== ids.messageId)
+            .map((msg) => ({ role: msg.role, text: msg.content.map((b) => b.text).join('') })),
+        ),
+      );
     let markFinished!: () => void;
     const finished = new Promise<void>((resolve) => (markFinished = resolve)).finally(release);
-    this.activeRuns.add(conversation.id, { runId: run.id, userId: user.id, controller, finished });
+    this.activeRuns.add(ids.conversationId, { runId: ids.runId, userId: user.id, controller, finished });
 
     // If the database goes away mid-run the answer cannot be saved: stop the run rather than stream into the void.
     const recorder = new RunRecorder(
       this.repo,
       this.progress,
-      { runId: run.id, messageId: assistantMessageId, userId: user.id },
+      { runId: ids.runId, messageId: ids.messageId, userId: user.id },
       () => controller.abort(new RunCancelled('storage_unavailable')),
     );
-    const events = this.runtime.run({
-      agent,
-      model,
-      history,
-      clientInstructions,
-      clientContext: dto.context,
-      userId: user.id,
-      runId: run.id,
-      conversationId: conversation.id,
-      signal: controller.signal,
-    });
 
     return {
-      conversationId: conversation.id,
-      runId: run.id,
+      conversationId: ids.conversationId,
+      runId: ids.runId,
       agent: agent.name,
       model,
       events: record(events, recorder, markFinished),

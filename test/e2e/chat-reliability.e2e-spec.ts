@@ -166,6 +166,30 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
     expect(after).toEqual(finished);
   });
 
+  it('a run whose start cannot be stored answers 500 and aborts the model request it started meanwhile', async () => {
+    const bob = await createUser(t);
+    const ds = t.app.get(DataSource);
+    // Every new message row is refused, so the run-start statement fails after the model request went out.
+    await ds.query(`ALTER TABLE messages ADD CONSTRAINT test_refuse_messages CHECK (false) NOT VALID`);
+    try {
+      const res = await t.http.post('/api/chat').set(bob.auth).send(ask('never stored [[hang]]')).expect(500);
+      expect(res.body).toMatchObject({ code: 'INTERNAL_ERROR' });
+    } finally {
+      await ds.query(`ALTER TABLE messages DROP CONSTRAINT test_refuse_messages`);
+    }
+    // `[[hang]]` never ends on its own: a request still open here would be a leaked upstream stream. (Give a
+    // request that was not aborted the time to arrive first.)
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 100 && llm.requests.some((r) => !r.aborted && !r.finished); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(llm.requests.filter((r) => !r.aborted && !r.finished)).toEqual([]);
+    // Nothing half-stored: no conversation, and bob can chat normally again.
+    expect((await t.http.get('/api/conversations').set(bob.auth).expect(200)).body).toEqual([]);
+    const ok = await streamChat(t.url, bob.token, ask('[[say:fine]]'));
+    expect(ok.events.find((e) => e.event === 'run_finished')!.json).toMatchObject({ status: 'completed' });
+  });
+
   it('GET /api/admin/stats is for admins only (403 for a normal user)', async () => {
     const boss = await createUser(t, { email: 'boss@example.com' });
     const me = (await t.http.get('/api/auth/me').set(boss.auth).expect(200)).body;

@@ -9,7 +9,7 @@ interface ActiveRun {
 }
 
 export class RunCancelled extends Error {
-  constructor(readonly why: 'cancelled' | 'client_disconnected' | 'shutdown' | 'storage_unavailable') {
+  constructor(readonly why: 'cancelled' | 'client_disconnected' | 'shutdown' | 'storage_unavailable' | 'not_started') {
     super(why);
   }
 }

@@ -31,9 +31,12 @@ function toSse(event: RunEvent): [string, Record<string, unknown>] {
 export async function streamRun(run: StartedRun, res: Response, pingMs: number): Promise<void> {
   const writer = new SseWriter(res, pingMs);
   writer.open();
-  res.on('close', () => {
+  const onClose = () => {
     if (!res.writableFinished) run.abort('client_disconnected');
-  });
+  };
+  // The client may have left while the run was being stored; then 'close' has already fired.
+  if (res.destroyed) onClose();
+  else res.on('close', onClose);
   writer.send('run_started', {
     conversation_id: run.conversationId,
     run_id: run.runId,
