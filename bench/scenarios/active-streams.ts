@@ -1,8 +1,9 @@
 import { createUsers } from '../api-client.js';
 import { check, info, type Row } from '../report.js';
 import { aggregate, measuringClientLag, runConcurrent, type StreamStats } from '../stream-load.js';
-import { appTarget, promptFor } from '../stream-targets.js';
-import { settle, type Scenario } from './scenario.js';
+import type { StreamTarget } from '../sse-client.js';
+import { appTarget, directTarget, promptFor } from '../stream-targets.js';
+import { settle, type BenchContext, type Scenario } from './scenario.js';
 
 const STALL_MS = 200;
 const TARGET_STREAMS = 1000;
@@ -28,11 +29,51 @@ function describe(s: StreamStats): string {
 }
 
 /**
- * Steps up the number of concurrent chat streams, each `streamMs` long at the run's pacing. A step is clean when
- * every stream completed with no lost frame and no gap over 200 ms; what it held is its peak: the most streams that
- * were between their first and last token at one moment (when the app takes longer to start N runs than a stream
- * lasts, fewer than N are ever live together, and the table says so rather than crediting N). Stepping stops at
- * the first step that is not clean.
+ * Steps up the number of concurrent streams, each `streamMs` long at the run's pacing. A step is clean when every
+ * stream completed with no lost frame and no gap over 200 ms; what it held is its peak: the most streams that were
+ * between their first and last token at one moment (when the app takes longer to start N runs than a stream lasts,
+ * fewer than N are ever live together, and the table says so rather than crediting N). Stepping stops at the first
+ * step that is not clean.
+ */
+async function stepUp(
+  ctx: BenchContext,
+  label: string,
+  steps: number[],
+  streamMs: number,
+  target: (i: number) => StreamTarget,
+): Promise<{ rows: Row[]; held: number }> {
+  const rows: Row[] = [];
+  let held = 0;
+  let stopped = false;
+  for (const n of steps) {
+    if (stopped) {
+      rows.push(info(`${label}: ${n} concurrent streams`, 'not run (a smaller step was not clean)'));
+      continue;
+    }
+    const targets = Array.from({ length: n }, (_, i) => target(i));
+    const { value: results, lag } = await measuringClientLag(() =>
+      runConcurrent(targets, { timeoutMs: streamMs + 120_000 }),
+    );
+    const stats = aggregate(results, STALL_MS, true);
+    if (stats.ok === 0) throw new Error(`no ${label} stream of ${n} completed: ${stats.errors[0] ?? 'no result'}`);
+    const ok = clean(stats, n);
+    rows.push(info(`${label}: ${n} concurrent streams`, `${ok ? 'clean' : 'NOT clean'}: ${describe(stats)}`));
+    if (lag.maxMs > 50) {
+      ctx.note(
+        `active ${label} ${n}: the bench client's own event loop lagged up to ${lag.maxMs.toFixed(0)} ms (p99 ${lag.p99Ms.toFixed(0)} ms); gaps include it`,
+      );
+    }
+    if (ok) held = Math.max(held, stats.peakConcurrent);
+    else stopped = true;
+    await settle(ctx);
+  }
+  return { rows, held };
+}
+
+/**
+ * Concurrent chat streams through the app, stepped up; and first the same steps straight from the scripted model
+ * to the bench client (no app): the most streams this machine can carry at this pacing at all, since model server,
+ * client and app share its cores. The app cannot hold more than that ceiling.
  */
 export const activeStreamsScenario: Scenario = {
   name: 'active',
@@ -42,47 +83,23 @@ export const activeStreamsScenario: Scenario = {
       count: Math.max(ctx.options.pacing.count, Math.ceil(streamMs / Math.max(1, ctx.options.pacing.delayMs))),
       delayMs: ctx.options.pacing.delayMs,
     };
+    const prompt = promptFor(pacing);
     const users = await createUsers(ctx.app.url, 'active', Math.ceil(Math.max(...steps) / STREAMS_PER_USER));
-    const rows: Row[] = [];
-    let held = 0;
-    let stopped = false;
-    for (const n of steps) {
-      if (stopped) {
-        rows.push(info(`${n} concurrent streams`, 'not run (a smaller step was not clean)'));
-        continue;
-      }
-      const targets = Array.from({ length: n }, (_, i) =>
-        appTarget(ctx.app.url, users[i % users.length].token, promptFor(pacing)),
-      );
-      const { value: results, lag } = await measuringClientLag(() =>
-        runConcurrent(targets, { timeoutMs: streamMs + 120_000 }),
-      );
-      const stats = aggregate(results, STALL_MS, true);
-      if (stats.ok === 0) throw new Error(`no stream of ${n} completed: ${stats.errors[0] ?? 'no result'}`);
-      const ok = clean(stats, n);
-      rows.push(
-        info(
-          `${n} concurrent streams (${pacing.count} deltas each)`,
-          `${ok ? 'clean' : 'NOT clean'}: ${describe(stats)}`,
-        ),
-      );
-      if (lag.maxMs > 50) {
-        ctx.note(
-          `active ${n}: the bench client's own event loop lagged up to ${lag.maxMs.toFixed(0)} ms (p99 ${lag.p99Ms.toFixed(0)} ms); gaps include it`,
-        );
-      }
-      if (ok) held = Math.max(held, stats.peakConcurrent);
-      else stopped = true;
-      await settle(ctx);
-    }
-    rows.unshift(
-      check(
-        `active streams held at once (0 lost, no gap > ${STALL_MS} ms)`,
-        `>= ${TARGET_STREAMS}`,
-        held ? `${held} (steps ${steps.join('/')})` : `none (steps ${steps.join('/')})`,
-        held >= TARGET_STREAMS,
-      ),
+    const direct = await stepUp(ctx, 'direct', steps, streamMs, () => directTarget(ctx.llm.url, prompt));
+    const app = await stepUp(ctx, 'app', steps, streamMs, (i) =>
+      appTarget(ctx.app.url, users[i % users.length].token, prompt),
     );
-    return rows;
+    const held = (n: number) => (n ? `${n} (steps ${steps.join('/')})` : `none (steps ${steps.join('/')})`);
+    return [
+      check(
+        `active streams held at once (0 lost, no gap > ${STALL_MS} ms), ${pacing.count} deltas ${pacing.delayMs} ms apart`,
+        `>= ${TARGET_STREAMS}`,
+        held(app.held),
+        app.held >= TARGET_STREAMS,
+      ),
+      info('  ceiling: streams held straight from the scripted model to the client (no app)', held(direct.held)),
+      ...app.rows,
+      ...direct.rows,
+    ];
   },
 };
