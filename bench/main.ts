@@ -100,7 +100,10 @@ async function bench(options: BenchOptions): Promise<boolean> {
     });
     cleanups.push(() => llm.stop());
     helpers.push(llm.pid);
-    const baseline = await startChildService(join(__dirname, 'servers', 'express-baseline.js'), {});
+    const baseline = await startChildService(join(__dirname, 'servers', 'express-baseline.js'), {
+      llmUrl: llm.url,
+      pingMs: IDLE_PING_MS,
+    });
     cleanups.push(() => baseline.stop());
     helpers.push(baseline.pid);
     const db = await prepareDatabase(workDir, options.databaseUrl);
