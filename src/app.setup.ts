@@ -8,6 +8,7 @@ import { writeProblem } from './common/errors/problem-details.filter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { requestLoggingMiddleware } from './common/logging/request-logging.middleware.js';
 import { AppConfig, LogLevel } from './config/app-config.js';
+import { livenessMiddleware } from './health/liveness.middleware.js';
 import { closeOpenedDataSources } from './database/data-source.factory.js';
 import { setupSwagger } from './swagger.js';
 
@@ -28,13 +29,15 @@ export function createLogger(level: LogLevel): ConsoleLogger {
 
 /**
  * The HTTP pipeline in the order the reference design fixes: request id and logging first (so every response,
- * even a rejected one, is traced), security headers, CORS, body limits; then Nest's global guard (JWT), roles,
+ * even a rejected one, is traced; only liveness probes are answered before the log), security headers, CORS, body
+ * limits; then Nest's global guard (JWT), roles,
  * throttler, validation pipe, controller; errors leave through one problem+json writer.
  */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
   if (config.trustProxy !== false) app.set('trust proxy', config.trustProxy);
   app.use(requestIdMiddleware);
+  app.use(livenessMiddleware);
   app.use(requestLoggingMiddleware);
   app.use(helmet());
   app.enableCors({

@@ -55,7 +55,14 @@ describe('Platform: errors, headers, docs, route protection (e2e)', () => {
 
   it('answers GET /health before the guard chain, and only that path and method', async () => {
     RecordingGuard.seen.length = 0;
-    await t.http.get('/health').expect(200);
+    const live = await t.http.get('/health').set('X-Request-Id', 'probe-1').expect(200);
+    expect(live.body).toEqual({ status: 'ok' });
+    expect(live.headers).toMatchObject({
+      'x-request-id': 'probe-1',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    expect(live.headers['content-type']).toMatch(/^application\/json/);
     await t.http.head('/health').expect(200);
     await t.http.get('/ready').expect(200);
     expect(RecordingGuard.seen).toEqual(['GET /ready']);
@@ -134,7 +141,7 @@ describe('Platform: errors, headers, docs, route protection (e2e)', () => {
   });
 
   it('sends security headers and no X-Powered-By', async () => {
-    const res = await t.http.get('/health');
+    const res = await t.http.get('/ready');
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toBeDefined();
