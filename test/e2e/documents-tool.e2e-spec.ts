@@ -58,6 +58,7 @@ describe('Documents: the search_documents agent tool (e2e, real database)', () =
     const out = await tool.searchDocuments({ query: 'lighthouse', max_results: 2 }, ctx());
     expect(out.results).toHaveLength(2);
     expect(out.total).toBe(8);
+    expect(out).not.toHaveProperty('total_is_lower_bound'); // exact: far fewer matches than RANKED_CANDIDATES_CAP
   });
 
   it('gives the same passages as the HTTP search', async () => {

@@ -2,6 +2,7 @@ import { CreateUsers1763800000000 } from './1763800000000-create-users.js';
 import { CreateChat1763800000100 } from './1763800000100-create-chat.js';
 import { CreateDocuments1763800000200 } from './1763800000200-create-documents.js';
 import { AddRunIdempotencyKey1763800000300 } from './1763800000300-add-run-idempotency-key.js';
+import { KeepChunkTsvectorInline1763800000400 } from './1763800000400-keep-chunk-tsvector-inline.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateChat1763800000100,
   CreateDocuments1763800000200,
   AddRunIdempotencyKey1763800000300,
+  KeepChunkTsvectorInline1763800000400,
 ];
