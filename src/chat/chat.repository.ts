@@ -73,7 +73,7 @@ export class ChatRepository {
       : `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
          WHERE c.id = input.id AND c.user_id = $1 RETURNING c.id`;
     try {
-      const result: Array<{ messages: string }> = await this.db.query(
+      const result: unknown[] = await this.db.query(
         `WITH input AS (SELECT $7::uuid AS id, $8::text AS title),
          conv AS (${conversation}),
          run AS (
@@ -89,7 +89,7 @@ export class ChatRepository {
            ORDER BY m.ord
            RETURNING id
          )
-         SELECT (SELECT count(*) FROM msgs) AS messages FROM run`,
+         SELECT 1 FROM run`,
         [
           args.userId,
           args.agent,

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { LivenessDto } from '../health/dto/health.dto.js';
+import type { LivenessDto } from './dto/health.dto.js';
 
 export const ALIVE: LivenessDto = { status: 'ok' };
 const BODY = JSON.stringify(ALIVE);
