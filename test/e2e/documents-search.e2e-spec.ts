@@ -1,3 +1,4 @@
+import { RANKED_CANDIDATES_CAP } from '../../src/documents/search/document-chunks.repository.js';
 import { chunksOf, createDocument, search, uploadFile } from '../fixtures/documents/documents.factory.js';
 import { makePdf } from '../fixtures/documents/pdf.js';
 import { paragraphs, sentence } from '../fixtures/documents/text.js';
@@ -113,9 +114,17 @@ describe('Documents: search and chunking (e2e)', () => {
       ['limit=0', { q: 'x', limit: 0 }],
       ['limit=51', { q: 'x', limit: 51 }],
       ['offset=-1', { q: 'x', offset: -1 }],
+      ['an offset past the ranked matches', { q: 'x', offset: RANKED_CANDIDATES_CAP }],
     ])('rejects %s with 400', async (_, query) => {
       const res = await t.http.get('/api/documents/search').set(user.auth).query(query).expect(400);
       expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', instance: '/api/documents/search' });
+    });
+
+    it('pages up to the last ranked match, and says where paging ends when asked past it', async () => {
+      const last = RANKED_CANDIDATES_CAP - 1;
+      expect((await search(t, user, 'renewal', { limit: 10, offset: last }).expect(200)).body).toEqual([]);
+      const res = await search(t, user, 'renewal', { limit: 10, offset: last + 1 }).expect(400);
+      expect(JSON.stringify(res.body)).toContain(`offset must not be greater than ${last}`);
     });
   });
 
