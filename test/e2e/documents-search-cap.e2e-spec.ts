@@ -88,10 +88,10 @@ describe('Documents: search ranks at most RANKED_CANDIDATES_CAP matches (e2e)', 
     for (const hit of page.hits) expect(mine.has(hit.chunkId)).toBe(true);
     const scores = page.hits.map((h) => h.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    // "First" means table order, the order every plan of this query meets rows in (scan, bitmap, user_id index).
+    // "First" means first by (document_id, ordinal), whatever the plan and wherever the rows sit in the table.
     const firstSix: Array<{ id: string }> = await t.app.get(DataSource).query(
       `SELECT id FROM document_chunks WHERE user_id = $1 AND tsv @@ websearch_to_tsquery($2::regconfig, 'walrus')
-       ORDER BY ctid LIMIT 6`,
+       ORDER BY document_id, ordinal LIMIT 6`,
       [alice.id, t.config.searchLanguage],
     );
     expect(page.hits.map((h) => h.chunkId).sort()).toEqual(firstSix.map((r) => r.id).sort());
@@ -107,6 +107,30 @@ describe('Documents: search ranks at most RANKED_CANDIDATES_CAP matches (e2e)', 
       total: 20,
       totalIsLowerBound: true,
     });
+  });
+
+  it('takes the first matches by document and ordinal, not by where the rows sit in the table', async () => {
+    // Erin's second document is stored after her first but sorts first: the candidates must come from it alone.
+    const db = t.app.get(DataSource);
+    const erin = await createUser(t);
+    const stored = await createDocument(t, erin, `# Erin\n\n${sections('walrus', 6, 300)}`, 'Stored first');
+    const sortsFirst = '00000000-0000-4000-8000-000000000001';
+    await db.query(
+      `INSERT INTO documents (id, user_id, title, mime_type, size_bytes, sha256, chunk_count, text_length)
+       VALUES ($1, $2, 'Sorts first', 'text/plain', 1, repeat('0', 64), 6, 60)`,
+      [sortsFirst, erin.id],
+    );
+    await db.query(
+      `INSERT INTO document_chunks (document_id, user_id, ordinal, text, start_offset, end_offset, search_config)
+       SELECT $1, $2, g, 'Walrus entry ' || g, 0, 10, $3::regconfig FROM generate_series(0, 5) g`,
+      [sortsFirst, erin.id, t.config.searchLanguage],
+    );
+    const page = await search(erin, 'walrus', { limit: 50, offset: 0 }, 4);
+    expect(page).toMatchObject({ total: 4, totalIsLowerBound: true });
+    expect(page.hits.map((h) => h.documentId)).toEqual(Array(4).fill(sortsFirst));
+    expect(page.hits.map((h) => h.ordinal).sort()).toEqual([0, 1, 2, 3]);
+    const all = await search(erin, 'walrus', { limit: 50, offset: 0 });
+    expect(all.hits.filter((h) => h.documentId === stored.id)).toHaveLength(6);
   });
 
   it('keeps each user’s capped results to their own passages', async () => {
@@ -151,7 +175,7 @@ describe('Documents: search ranks at most RANKED_CANDIDATES_CAP matches (e2e)', 
       expect(answer).toMatchObject({ total: RANKED_CANDIDATES_CAP, totalIsLowerBound: true });
       expect(answer.hits).toEqual(answers[0].hits);
     }
-    // The premise: without the search's precaution, the same scan did move.
+    // The premise: without the search's ORDER BY, the same scan did move.
     if (rows >= buffers) expect(new Set(plain).size).toBeGreaterThan(1);
   }, 60_000);
 

@@ -3,6 +3,7 @@ import { CreateChat1763800000100 } from './1763800000100-create-chat.js';
 import { CreateDocuments1763800000200 } from './1763800000200-create-documents.js';
 import { AddRunIdempotencyKey1763800000300 } from './1763800000300-add-run-idempotency-key.js';
 import { KeepChunkTsvectorInline1763800000400 } from './1763800000400-keep-chunk-tsvector-inline.js';
+import { IndexChunksByUserDocument1763800000500 } from './1763800000500-index-chunks-by-user-document.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateDocuments1763800000200,
   AddRunIdempotencyKey1763800000300,
   KeepChunkTsvectorInline1763800000400,
+  IndexChunksByUserDocument1763800000500,
 ];

@@ -9,8 +9,8 @@ const HEADLINE_OPTIONS =
 /**
  * The most matching passages one search ranks. Ranking runs ts_rank_cd on every candidate, and a word such as
  * "system" is in nearly every passage: ranking all 100,000 took 0.5-1 s. So a search ranks the first CAP matches in
- * table order (the order a scan or bitmap meets them: roughly upload order) and stops there. Fewer matches than CAP:
- * exact ranking and total, as before. More: the best of the first CAP, and `total` a lower bound.
+ * (document_id, ordinal) order (an arbitrary but fixed order, which an index serves) and stops there. Fewer matches
+ * than CAP: exact ranking and total, as before. More: the best of the first CAP, and `total` a lower bound.
  *
  * Measured over 100,000 ~1 KB passages of one user, PostgreSQL 15, the 42 queries of `npm run bench` (search),
  * SQL only, limit 10, p95 / p99 in ms: 11.1-11.4 / 34-36 at 500, 10.8-11.9 / 39-52 at 750, 11.9-14.5 / 53-68 at
@@ -19,6 +19,8 @@ const HEADLINE_OPTIONS =
  * must be re-checked row by row.) What the cap costs in quality, on the queries it truncates: the top 10 found carry
  * 76% of the score of the exact top 10 at 500, 80% at 750, 82% at 1,000, 84% at 2,000. Such words are in most
  * passages, so they barely discriminate anyway; 500 keeps the target (p95 20 ms over HTTP) with room to spare.
+ * (Those figures are from the table-order scan the ordered index walk replaced; the walk, with 29,000 passages of
+ * another user stored ahead of the caller's: p95 14.8, p99 29.7, where the table-order scan took 43.8 / 70.9.)
  */
 export const RANKED_CANDIDATES_CAP = 500;
 
@@ -45,27 +47,23 @@ interface HitRow {
 /*
  * websearch_to_tsquery($2::regconfig, $3) is written inline rather than computed once in a CTE: with the values bound
  * (TypeORM runs unnamed statements, planned per execution) the call folds to a constant, so the planner knows the
- * query's lexemes and their frequency. A common word then gets a sequential scan that stops after `cap` matches, a
- * rare one the GIN index; behind a CTE every query looked rare, and the bitmap of 100,000 matches alone took 10-20 ms.
+ * query's lexemes and their frequency. A common word then walks document_chunks_user_document_idx (the caller's
+ * passages in (document_id, ordinal) order) and stops after `cap` matches; a rarer one takes the GIN index and sorts
+ * its few matches. Behind a CTE every query looked rare, and the bitmap of 100,000 matches alone took 10-20 ms.
  * ts_rank_cd runs in `candidates`, under its LIMIT, so only on the ranked candidates; the text is read and
  * ts_headline re-parses it for the returned page only.
  *
- * "The first `cap` matches" must be the same rows on every request, or page 2 would not continue page 1 and a
- * repeated tool call would return other passages. Two things would vary them: PostgreSQL's synchronized scans, which
- * start a sequential scan of a table larger than a quarter of shared_buffers where the previous one stopped
- * (measured: the same query returned different passages twice in a row), and parallel workers, which deliver rows in
- * any order. The set_config line turns off the first for this statement only (is_local: until the implicit
- * transaction ends). It is a one-time filter, evaluated before the scan below it starts, and the scan reads the
- * setting when it starts (checked on PostgreSQL 15 and PGlite's 18; a test covers it). set_config is also parallel
- * unsafe, so the statement is planned without workers. SET LOCAL in a transaction would do the same at the price of
- * three more round trips: measured +0.8 ms a search at the median, where a rare word's whole query takes 1-5 ms.
+ * "The first `cap` matches" are defined by the ORDER BY, not by where rows sit in the table, so every plan (index
+ * walk, bitmap and sort, parallel scan) picks the same ones: page 2 continues page 1, and a repeated tool call
+ * returns the same passages. It also keeps other users out of the work: a sequential scan that stopped at the cap
+ * in table order read every passage stored ahead of the caller's first match, other users' included.
  */
 const SEARCH_SQL = `
   WITH candidates AS (
     SELECT c.id, c.document_id, c.ordinal, ts_rank_cd(c.tsv, websearch_to_tsquery($2::regconfig, $3), 32) AS score
     FROM document_chunks c
     WHERE c.user_id = $1 AND c.tsv @@ websearch_to_tsquery($2::regconfig, $3)
-      AND (SELECT set_config('synchronize_seqscans', 'off', true)) = 'off'
+    ORDER BY c.document_id, c.ordinal
     LIMIT $7
   ),
   page AS (
@@ -91,7 +89,8 @@ export class DocumentChunksRepository {
 
   /**
    * Full-text search over one user's chunks: `websearch_to_tsquery` against the GIN-indexed tsvector, ranked by
-   * `ts_rank_cd` (cover density, normalized to [0, 1)) among the first `cap` matches, then document and ordinal.
+   * `ts_rank_cd` (cover density, normalized to [0, 1)) among the first `cap` matches by (document, ordinal), then
+   * document and ordinal.
    * Headlines are computed for the returned page only, since ts_headline re-parses the text.
    */
   async search(
