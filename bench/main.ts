@@ -107,7 +107,10 @@ async function bench(options: BenchOptions): Promise<boolean> {
     cleanups.push(() => baseline.stop());
     helpers.push(baseline.pid);
     const db = await prepareDatabase(workDir, options.databaseUrl);
-    cleanups.push(() => db.drop());
+    cleanups.push(async () => {
+      if (options.keepDatabase) notes.push(`database kept for inspection: ${db.env.DATABASE_URL}`);
+      else await db.drop();
+    });
     database = db.description;
     progress(`starting the app on ${db.description}`);
     app = await startApp({ cwd: workDir, env: appEnv(llm.url, db, options.appEnv), cpuProfileDir: profileDir });

@@ -75,6 +75,8 @@ export interface BenchOptions {
   databaseUrl?: string;
   /** Also write the rows as JSON here. */
   jsonOut?: string;
+  /** Leave the run's PostgreSQL database in place for inspection (EXPLAIN on the bench's own data). */
+  keepDatabase: boolean;
   /** Extra environment for the app (experiments: `--app-env=DATABASE_POOL_SIZE=50`); printed in the header. */
   appEnv: Record<string, string>;
 }
@@ -89,6 +91,7 @@ export const USAGE = `npm run bench [-- options]     (runs the BUILT app: npm ru
   --profile          CPU-profile the app (node --cpu-prof) and print its top self-time functions
   --json=FILE        also write the results as JSON
   --app-env=K=V      extra environment for the app (repeatable), e.g. --app-env=DATABASE_POOL_SIZE=50
+  --keep-database    with BENCH_DATABASE_URL: do not drop the run's database; its URL is printed at the end
 
   BENCH_DATABASE_URL=postgres://…   run against a fresh database created (and dropped) on that server`;
 
@@ -99,11 +102,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   let scenarios: ScenarioName[] = [...SCENARIOS];
   let profile = false;
   let jsonOut: string | undefined;
+  let keepDatabase = false;
   const appEnv: Record<string, string> = {};
   for (const arg of argv) {
     const [flag, value] = arg.split(/=(.*)/s, 2);
     if (flag === '--quick' || flag === '--smoke') mode = flag === '--quick' ? 'quick' : 'smoke';
     else if (flag === '--profile') profile = true;
+    else if (flag === '--keep-database') keepDatabase = true;
     else if (flag === '--deltas') deltas = positiveInt(flag, value);
     else if (flag === '--delta-ms') delayMs = positiveInt(flag, value, 0);
     else if (flag === '--json' && value) jsonOut = value;
@@ -115,7 +120,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   }
   const sizes = SIZES[mode];
   const pacing: Pacing = { count: deltas ?? sizes.deltas, delayMs };
-  return { mode, sizes, pacing, scenarios, profile, jsonOut, appEnv, databaseUrl: env.BENCH_DATABASE_URL || undefined };
+  const databaseUrl = env.BENCH_DATABASE_URL || undefined;
+  if (keepDatabase && !databaseUrl) throw new UsageError('--keep-database needs BENCH_DATABASE_URL');
+  return { mode, sizes, pacing, scenarios, profile, jsonOut, keepDatabase, appEnv, databaseUrl };
 }
 
 export class UsageError extends Error {}
