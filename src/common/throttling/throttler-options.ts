@@ -1,6 +1,7 @@
 import type { ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config.js';
 import type { AppRequest } from '../http/request-context.js';
+import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
 import { outsideGroup } from './throttle-group.decorator.js';
 
 const MINUTE = 60_000;
@@ -15,6 +16,7 @@ const byAccount = (req: Record<string, unknown>) => {
 
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
   return {
+    storage: new SlidingWindowThrottlerStorage(),
     throttlers: [
       { name: 'default', ttl: MINUTE, limit: config.rateLimit.defaultPerMinute },
       {
