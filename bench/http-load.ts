@@ -65,6 +65,8 @@ export interface PacedLoad {
   p99: number;
   /** How late the client itself sent its latest request (its own event-loop lag), in ms. */
   maxLateMs: number;
+  /** What the first failure was (a status or a socket error), so a failed request is explained, not just counted. */
+  firstFailure?: string;
 }
 
 /**
@@ -85,6 +87,11 @@ export async function pacedGet(
   const latencies: number[] = [];
   const inFlight: Array<Promise<void>> = [];
   let failures = 0;
+  let firstFailure: string | undefined;
+  const fail = (why: string) => {
+    failures++;
+    firstFailure ??= why;
+  };
   let maxLateMs = 0;
   const start = performance.now();
   for (let i = 0; i < total; i++) {
@@ -96,16 +103,14 @@ export async function pacedGet(
       timedGet(url, headers[i % headers.length], agent).then(
         ({ status, ms }) => {
           if (status === 200) latencies.push(ms);
-          else failures++;
+          else fail(`status ${status}`);
         },
-        () => {
-          failures++;
-        },
+        (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
       ),
     );
   }
   await Promise.all(inFlight);
   agent.destroy();
   const s = summarize(latencies);
-  return { sent: total, failures, p50: s.p50, p99: s.p99, maxLateMs };
+  return { sent: total, failures, p50: s.p50, p99: s.p99, maxLateMs, firstFailure };
 }

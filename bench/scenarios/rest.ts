@@ -74,6 +74,8 @@ export const restScenario: Scenario = {
       ),
       info('  same rate, autocannon overallRate (bursts each second)', describeLoad(burst)),
     );
+    if (paced.firstFailure)
+      ctx.note(`rest: ${paced.failures} paced request(s) failed, the first with: ${paced.firstFailure}`);
     if (paced.maxLateMs > 5) ctx.note(`rest: the paced client sent up to ${paced.maxLateMs.toFixed(0)} ms late`);
     if (app.some((l) => l.failures) || bare.some((l) => l.failures) || max.failures) {
       ctx.note('rest: some requests failed under load (see the rows); their latencies are not in the percentiles');
