@@ -1,7 +1,7 @@
 import { DocumentResponseDto } from './dto/document-response.dto.js';
-import type { DocumentEntity } from './entities/document.entity.js';
+import type { DocumentSummary } from './documents.repository.js';
 
-export function toDocumentResponse(doc: DocumentEntity): DocumentResponseDto {
+export function toDocumentResponse(doc: DocumentSummary): DocumentResponseDto {
   return {
     id: doc.id,
     title: doc.title,

@@ -10,6 +10,22 @@ const BATCH_ROWS = 2_000;
 
 export type NewDocument = Pick<DocumentEntity, 'userId' | 'title' | 'mimeType' | 'sizeBytes' | 'sha256' | 'textLength'>;
 
+/** What a listing shows of a document. */
+export type DocumentSummary = Pick<
+  DocumentEntity,
+  'id' | 'title' | 'mimeType' | 'sizeBytes' | 'chunkCount' | 'status' | 'createdAt'
+>;
+
+interface DocumentSummaryRow {
+  id: string;
+  title: string;
+  mime_type: string;
+  size_bytes: number;
+  chunk_count: number;
+  status: DocumentEntity['status'];
+  created_at: Date;
+}
+
 @Injectable()
 export class DocumentsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -26,13 +42,28 @@ export class DocumentsRepository {
     return this.documents.findOneBy({ userId, sha256 });
   }
 
-  list(userId: string, limit: number, offset: number): Promise<DocumentEntity[]> {
-    return this.documents.find({
-      where: { userId },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
+  /**
+   * The caller's documents, newest first (documents_user_created_idx). Raw SQL rather than `find()` because this is
+   * the hot read: TypeORM's query building and entity hydration were ~35 KB of garbage per request, a sixth of what
+   * the whole request allocated (sampled allocation profile under the bench's paced load).
+   */
+  async list(userId: string, limit: number, offset: number): Promise<DocumentSummary[]> {
+    const rows: DocumentSummaryRow[] = await this.dataSource.query(
+      `SELECT id, title, mime_type, size_bytes, chunk_count, status, created_at
+       FROM documents WHERE user_id = $1
+       ORDER BY created_at DESC, id DESC
+       LIMIT $2 OFFSET $3`,
+      [userId, limit, offset],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      mimeType: r.mime_type,
+      sizeBytes: r.size_bytes,
+      chunkCount: r.chunk_count,
+      status: r.status,
+      createdAt: r.created_at,
+    }));
   }
 
   /** Deletes the caller's document (its chunks cascade); false when there is none of that id for this user. */

@@ -309,6 +309,8 @@ describe('Documents: upload, type detection, lifecycle (e2e)', () => {
       const all: DocumentBody[] = (await t.http.get('/api/documents').set(owner.auth).expect(200)).body;
       expect(all.map((d) => d.title)).toEqual(['Doc 4', 'Doc 3', 'Doc 2', 'Doc 1', 'Doc 0']);
       expect(Object.keys(all[0]).sort()).toEqual(DOCUMENT_KEYS);
+      // Field for field what the upload answered, created_at included (the list reads rows, not entities).
+      expect(all).toEqual([...created].reverse());
       const page = (await t.http.get('/api/documents?limit=2&offset=1').set(owner.auth).expect(200)).body;
       expect(page.map((d: DocumentBody) => d.title)).toEqual(['Doc 3', 'Doc 2']);
       expect((await t.http.get('/api/documents?offset=5').set(owner.auth).expect(200)).body).toEqual([]);
