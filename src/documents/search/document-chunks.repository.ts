@@ -50,8 +50,9 @@ interface HitRow {
  * query's lexemes and their frequency. A common word then walks document_chunks_user_document_idx (the caller's
  * passages in (document_id, ordinal) order) and stops after `cap` matches; a rarer one takes the GIN index and sorts
  * its few matches. Behind a CTE every query looked rare, and the bitmap of 100,000 matches alone took 10-20 ms.
- * ts_rank_cd runs in `candidates`, under its LIMIT, so only on the ranked candidates; the text is read and
- * ts_headline re-parses it for the returned page only.
+ * ts_rank_cd runs in `candidates`: on the walked rows for a common word, and on each match before the sort for a
+ * rarer one (ranking after the LIMIT instead carries every tsvector through the sort, and measured no faster: p95
+ * 15.2-15.7 ms against 14.2-15.0, SQL only). The text is read and ts_headline re-parses it for the returned page only.
  *
  * "The first `cap` matches" are defined by the ORDER BY, not by where rows sit in the table, so every plan (index
  * walk, bitmap and sort, parallel scan) picks the same ones: page 2 continues page 1, and a repeated tool call
@@ -89,8 +90,8 @@ export class DocumentChunksRepository {
 
   /**
    * Full-text search over one user's chunks: `websearch_to_tsquery` against the GIN-indexed tsvector, ranked by
-   * `ts_rank_cd` (cover density, normalized to [0, 1)) among the first `cap` matches by (document, ordinal), then
-   * document and ordinal.
+   * `ts_rank_cd` (cover density, normalized to [0, 1)) among the first `cap` matches by (document, ordinal), ties
+   * broken by document and ordinal.
    * Headlines are computed for the returned page only, since ts_headline re-parses the text.
    */
   async search(
