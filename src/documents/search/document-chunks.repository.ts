@@ -20,7 +20,7 @@ const HEADLINE_OPTIONS =
  * 76% of the score of the exact top 10 at 500, 80% at 750, 82% at 1,000, 84% at 2,000. Such words are in most
  * passages, so they barely discriminate anyway; 500 keeps the target (p95 20 ms over HTTP) with room to spare.
  * (Those figures are from the table-order scan the ordered index walk replaced; the walk, with 29,000 passages of
- * another user stored ahead of the caller's: p95 14.8, p99 29.7, where the table-order scan took 43.8 / 70.9.)
+ * another user stored ahead of the caller's: p95 14.8, p99 29.7, where a table-order sequential scan took 43.8 / 70.9.)
  */
 export const RANKED_CANDIDATES_CAP = 500;
 
