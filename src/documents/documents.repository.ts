@@ -16,16 +16,6 @@ export type DocumentSummary = Pick<
   'id' | 'title' | 'mimeType' | 'sizeBytes' | 'chunkCount' | 'status' | 'createdAt'
 >;
 
-interface DocumentSummaryRow {
-  id: string;
-  title: string;
-  mime_type: string;
-  size_bytes: number;
-  chunk_count: number;
-  status: DocumentEntity['status'];
-  created_at: Date;
-}
-
 @Injectable()
 export class DocumentsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -47,23 +37,16 @@ export class DocumentsRepository {
    * the hot read: with TypeORM's query building and entity hydration a request allocated 223 KB, with this 156 KB
    * (sampled allocation profile, PostgreSQL, 250 requests/s), and the garbage collector ran a quarter less often.
    */
-  async list(userId: string, limit: number, offset: number): Promise<DocumentSummary[]> {
-    const rows: DocumentSummaryRow[] = await this.dataSource.query(
-      `SELECT id, title, mime_type, size_bytes, chunk_count, status, created_at
+  list(userId: string, limit: number, offset: number): Promise<DocumentSummary[]> {
+    // Aliased to the entity's property names, so the rows are the summaries.
+    return this.dataSource.query(
+      `SELECT id, title, mime_type AS "mimeType", size_bytes AS "sizeBytes", chunk_count AS "chunkCount", status,
+              created_at AS "createdAt"
        FROM documents WHERE user_id = $1
        ORDER BY created_at DESC, id DESC
        LIMIT $2 OFFSET $3`,
       [userId, limit, offset],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      title: r.title,
-      mimeType: r.mime_type,
-      sizeBytes: r.size_bytes,
-      chunkCount: r.chunk_count,
-      status: r.status,
-      createdAt: r.created_at,
-    }));
   }
 
   /** Deletes the caller's document (its chunks cascade); false when there is none of that id for this user. */
