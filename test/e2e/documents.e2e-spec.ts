@@ -235,6 +235,7 @@ describe('Documents: upload, type detection, lifecycle (e2e)', () => {
 
     it.each([
       ['neither file nor content', {}, 'file'],
+      ['a null content (null is "not given")', { content: null, title: 'x' }, 'file'],
       ['empty content', { content: '' }, 'content'],
       ['a non-string content', { content: 42 }, 'content'],
       ['a title over 300 characters', { title: 't'.repeat(301), content: 'x' }, 'title'],

@@ -2,7 +2,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+// JSON null means "not given", as for every optional field (class-validator's @IsOptional skips null too), so the
+// service only ever sees a string or undefined.
+const absentIfNull = ({ value }: { value: unknown }) => value ?? undefined;
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : (value ?? undefined));
 
 /**
  * `POST /api/documents` fields besides the file: the JSON body `{title, content}`, or the text fields of a
@@ -27,6 +30,7 @@ export class CreateDocumentDto {
     minLength: 1,
     description: 'The text itself (JSON uploads). Plain text or Markdown; HTML is detected and converted to text.',
   })
+  @Transform(absentIfNull)
   @IsOptional()
   @IsString()
   @MinLength(1)
