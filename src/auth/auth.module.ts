@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AuthController } from './auth.controller.js';
@@ -14,7 +13,6 @@ import { UsersRepository } from './users.repository.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity]),
-    PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -31,6 +29,6 @@ import { UsersRepository } from './users.repository.js';
   ],
   controllers: [AuthController],
   providers: [AuthService, UsersRepository, PasswordHasher, JwtStrategy],
-  exports: [UsersRepository],
+  exports: [UsersRepository, JwtStrategy],
 })
 export class AuthModule {}

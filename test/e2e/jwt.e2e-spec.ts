@@ -29,6 +29,8 @@ describe('JWT verification (e2e)', () => {
       .get('/api/auth/me')
       .set('Authorization', `Bearer ${forgeJwt(valid(), TEST_JWT_SECRET)}`)
       .expect(200);
+    // The scheme is case-insensitive (RFC 7235).
+    await t.http.get('/api/auth/me').set('Authorization', `bearer ${user.token}`).expect(200);
     expect(decodeJwtPayload(user.token)).toMatchObject({
       sub: user.id,
       iss: 'agent-backend',
@@ -40,6 +42,8 @@ describe('JWT verification (e2e)', () => {
   const cases: Array<[string, () => string | undefined]> = [
     ['no token', () => undefined],
     ['a non-bearer scheme', () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['a bearer scheme without a token', () => 'Bearer'],
+    ['two tokens', () => `Bearer ${user.token} ${user.token}`],
     ['garbage', () => 'Bearer not.a.jwt'],
     [
       'a tampered payload',
@@ -63,6 +67,7 @@ describe('JWT verification (e2e)', () => {
         return `Bearer ${forgeJwt(rest, TEST_JWT_SECRET)}`;
       },
     ],
+    ['a token not valid yet (nbf)', () => `Bearer ${forgeJwt({ ...valid(), nbf: now() + 600 }, TEST_JWT_SECRET)}`],
     ['a wrong issuer', () => `Bearer ${forgeJwt({ ...valid(), iss: 'someone-else' }, TEST_JWT_SECRET)}`],
     ['a wrong audience', () => `Bearer ${forgeJwt({ ...valid(), aud: 'other-api' }, TEST_JWT_SECRET)}`],
     ['a non-uuid subject', () => `Bearer ${forgeJwt({ ...valid(), sub: "1' OR '1'='1" }, TEST_JWT_SECRET)}`],

@@ -1,24 +1,25 @@
-import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC } from '../../common/decorators/public.decorator.js';
+import type { AppRequest } from '../../common/http/request-context.js';
+import { JwtStrategy } from '../strategies/jwt.strategy.js';
 
 /** Registered globally: every route needs a valid bearer token unless it is marked `@Public()`. */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly strategy: JwtStrategy,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    return super.canActivate(context);
-  }
-
-  // One message for every failure: the client learns the token is unusable, not which check it failed.
-  override handleRequest<T>(err: unknown, user: T): T {
-    if (err || !user) throw new UnauthorizedException('Missing, invalid or expired bearer token');
-    return user;
+    const request = context.switchToHttp().getRequest<AppRequest>();
+    const user = await this.strategy.authenticate(request.headers.authorization);
+    // One message for every failure: the client learns the token is unusable, not which check it failed.
+    if (!user) throw new UnauthorizedException('Missing, invalid or expired bearer token');
+    request.user = user;
+    return true;
   }
 }
