@@ -22,8 +22,14 @@ export class SseWriter {
     this.res.setHeader('Connection', 'keep-alive');
     // nginx and similar proxies buffer responses unless told not to.
     this.res.setHeader('X-Accel-Buffering', 'no');
-    this.res.flushHeaders();
     this.res.socket?.setNoDelay(true);
+    // Headers, `run_started` and whatever events are ready in this turn (the first token too, when the model's
+    // answer came in while the run was being stored) leave in one write on the next turn, not one write each.
+    this.res.cork();
+    setImmediate(() => {
+      if (!this.res.headersSent) this.res.flushHeaders();
+      this.res.uncork();
+    });
     this.res.on('close', () => this.stop());
     this.armPing();
   }
