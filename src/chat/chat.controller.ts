@@ -80,7 +80,10 @@ export class ChatController {
     description: 'Invalid messages, unknown agent, model not allowed',
   })
   @ApiNotFoundResponse({ type: ProblemResponseDto, description: 'conversation_id is not one of yours' })
-  @ApiConflictResponse({ type: ProblemResponseDto, description: 'A run is already active in this conversation' })
+  @ApiConflictResponse({
+    type: ProblemResponseDto,
+    description: 'A run is already active in this conversation, or another message landed while this one was stored',
+  })
   @ApiTooManyRequestsResponse({ type: ProblemResponseDto, description: 'RATE_LIMIT_CHAT_PER_MINUTE exceeded' })
   @ApiHeader({
     name: 'Idempotency-Key',

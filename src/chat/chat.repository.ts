@@ -3,7 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError } from 'typeorm';
 import { AppError } from '../common/errors/app.error.js';
 import { ConversationEntity } from './entities/conversation.entity.js';
-import { MessageEntity, type MessageRole } from './entities/message.entity.js';
+import {
+  MessageEntity,
+  textOf,
+  type MessageRole,
+  type MessageStatus,
+  type TextBlock,
+} from './entities/message.entity.js';
 import { RunEntity, type RunRowStatus } from './entities/run.entity.js';
 import { ToolCallEntity } from './entities/tool-call.entity.js';
 
@@ -21,6 +27,20 @@ export class IdempotentRequestInProgress extends AppError {
 }
 
 const UNIQUE_VIOLATION = '23505';
+
+export interface ConversationHistory {
+  id: string;
+  agent: string;
+  messages: Array<{ role: MessageRole; text: string; status: MessageStatus }>;
+  /** The newest message's `seq` (`'0'` without messages): what the history was read through. */
+  throughSeq: string;
+}
+
+export class ConversationChanged extends AppError {
+  constructor() {
+    super('CONFLICT', 'Another message was added to this conversation meanwhile; send yours again');
+  }
+}
 
 /** The partial unique indexes on runs turn races into clear 409s. */
 function mapRunConflict(err: unknown): unknown {
@@ -40,16 +60,51 @@ export class ChatRepository {
   }
 
   /**
+   * A conversation of the user's with its messages in order, in one round trip (what a follow-up run needs before
+   * its model request); null when it is not the user's.
+   */
+  async findConversationHistory(id: string, userId: string): Promise<ConversationHistory | null> {
+    const rows: Array<{
+      agent: string;
+      seq: string | null;
+      role: MessageRole | null;
+      content: TextBlock[] | null;
+      status: MessageStatus | null;
+    }> = await this.db.query(
+      `SELECT c.agent, m.seq::text AS seq, m.role, m.content, m.status
+         FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id
+         WHERE c.id = $1 AND c.user_id = $2
+         ORDER BY m.seq`,
+      [id, userId],
+    );
+    if (!rows.length) return null;
+    return {
+      id,
+      agent: rows[0].agent,
+      // A conversation without messages yet comes back as one row of nulls from the outer join.
+      messages: rows
+        .filter((r) => r.role !== null)
+        .map((r) => ({ role: r.role!, text: textOf(r.content ?? []), status: r.status! })),
+      throughSeq: rows[rows.length - 1].seq ?? '0',
+    };
+  }
+
+  /**
    * Commits a run's start in one statement (one round trip, atomic without an explicit transaction): the
    * conversation (created, or touched and row-locked if it exists and is the user's), the run, the request's
    * messages in order and the empty assistant message. The ids are made by the caller, so a model request can
-   * start before this commits. Resolves `false` when the conversation is not the user's.
+   * start before this commits. Resolves `false` when the conversation is not the user's, or has a message newer
+   * than the history the caller read.
    */
   async openRun(args: {
     userId: string;
     /** An existing conversation of the user's, or the id to create a new one with. */
     conversationId: string;
-    isNewConversation: boolean;
+    /**
+     * For an existing conversation, the `seq` its history was read through: the run is not stored (resolves
+     * `false`) if a message was added since.
+     */
+    historyThroughSeq: string | null;
     runId: string;
     assistantMessageId: string;
     title: string;
@@ -68,10 +123,13 @@ export class ChatRepository {
       })),
       { role: 'assistant', content: [{ type: 'text', text: '' }], status: 'streaming', assistant: true },
     ].map((row, ord) => ({ ord, ...row }));
-    const conversation = args.isNewConversation
-      ? `INSERT INTO conversations (id, user_id, title, agent) SELECT id, $1, title, $2 FROM input RETURNING id`
-      : `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
-         WHERE c.id = input.id AND c.user_id = $1 RETURNING c.id`;
+    const conversation =
+      args.historyThroughSeq === null
+        ? `INSERT INTO conversations (id, user_id, title, agent) SELECT id, $1, title, $2 FROM input RETURNING id`
+        : `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
+           WHERE c.id = input.id AND c.user_id = $1
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq > $11::bigint)
+           RETURNING c.id`;
     try {
       const result: unknown[] = await this.db.query(
         `WITH input AS (SELECT $7::uuid AS id, $8::text AS title),
@@ -101,6 +159,8 @@ export class ChatRepository {
           args.title,
           args.runId,
           args.assistantMessageId,
+          // $11 only where the statement uses it: PostgreSQL refuses a parameter it cannot type.
+          ...(args.historyThroughSeq === null ? [] : [args.historyThroughSeq]),
         ],
       );
       return result.length > 0;

@@ -4,6 +4,7 @@ import { ChatRepository } from './chat.repository.js';
 import { ConversationNotFound } from './chat.service.js';
 import { ConversationDto, HistoryMessageDto, ToolCallDto } from './dto/chat-responses.dto.js';
 import type { ConversationEntity } from './entities/conversation.entity.js';
+import { textOf } from './entities/message.entity.js';
 import type { ToolCallEntity } from './entities/tool-call.entity.js';
 import { ActiveRuns } from './runs/active-runs.js';
 
@@ -33,7 +34,7 @@ export class ConversationsService {
       return {
         id: m.id,
         role: m.role,
-        content: m.content.map((b) => b.text).join(''),
+        content: textOf(m.content),
         status: m.status,
         ...(toolCalls?.length ? { tool_calls: toolCalls } : {}),
         created_at: m.createdAt.toISOString(),

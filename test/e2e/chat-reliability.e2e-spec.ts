@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { ChatRepository } from '../../src/chat/chat.repository.js';
@@ -166,7 +167,7 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
     expect(after).toEqual(finished);
   });
 
-  it('a run whose start cannot be stored answers 500 and aborts the model request it started meanwhile', async () => {
+  it('a run whose start cannot be stored answers 500 and aborts (or never sends) the model request it starts meanwhile', async () => {
     const bob = await createUser(t);
     const ds = t.app.get(DataSource);
     // Every new message row is refused, so the run-start statement fails after the model request went out.
@@ -188,6 +189,51 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
     expect((await t.http.get('/api/conversations').set(bob.auth).expect(200)).body).toEqual([]);
     const ok = await streamChat(t.url, bob.token, ask('[[say:fine]]'));
     expect(ok.events.find((e) => e.event === 'run_finished')!.json).toMatchObject({ status: 'completed' });
+  });
+
+  it("a follow-up's run is not stored when a message was added after its history was read", async () => {
+    const carol = await createUser(t);
+    const repo = t.app.get(ChatRepository);
+    const first = await t.http
+      .post('/api/chat')
+      .set(carol.auth)
+      .send({ ...ask('[[say:one]]'), stream: false })
+      .expect(200);
+    const conversationId = first.body.conversation_id as string;
+    const read = (await repo.findConversationHistory(conversationId, carol.id))!;
+    expect(read.messages.map((m) => [m.role, m.text, m.status])).toEqual([
+      ['user', '[[say:one]]', 'completed'],
+      ['assistant', 'one', 'completed'],
+    ]);
+    // Another run lands between that read and the commit below.
+    await t.http
+      .post('/api/chat')
+      .set(carol.auth)
+      .send({ conversation_id: conversationId, ...ask('[[say:two]]'), stream: false })
+      .expect(200);
+    const start = (historyThroughSeq: string) =>
+      repo.openRun({
+        userId: carol.id,
+        conversationId,
+        historyThroughSeq,
+        runId: randomUUID(),
+        assistantMessageId: randomUUID(),
+        title: 't',
+        agent: 'assistant',
+        model: first.body.model ?? 'claude-sonnet-5-5',
+        context: null,
+        idempotencyKey: null,
+        messages: [{ role: 'user', content: 'three' }],
+      });
+    await expect(start(read.throughSeq)).resolves.toBe(false);
+    const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(carol.auth).expect(200)).body;
+    expect(history).toHaveLength(4); // nothing of the refused start was stored
+    // Read through the newest message, the same start is stored.
+    const fresh = (await repo.findConversationHistory(conversationId, carol.id))!;
+    await expect(start(fresh.throughSeq)).resolves.toBe(true);
+    // Someone else's conversation reads as missing, whatever the seq.
+    const dave = await createUser(t);
+    expect(await repo.findConversationHistory(conversationId, dave.id)).toBeNull();
   });
 
   it('GET /api/admin/stats is for admins only (403 for a normal user)', async () => {

@@ -7,6 +7,11 @@ export interface TextBlock {
   text: string;
 }
 
+/** A message's text: its blocks joined (stored content is an array of text blocks). */
+export function textOf(content: TextBlock[]): string {
+  return content.map((b) => b.text).join('');
+}
+
 @Entity({ name: 'messages' })
 export class MessageEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -1,5 +1,5 @@
 import type { RunEvent, RunStatus } from '../../agents/runtime/run-event.js';
-import type { MessageEntity } from '../entities/message.entity.js';
+import { textOf, type MessageEntity } from '../entities/message.entity.js';
 import type { RunEntity } from '../entities/run.entity.js';
 import type { ToolCallEntity } from '../entities/tool-call.entity.js';
 
@@ -23,7 +23,7 @@ export async function* replayRun(
       duration_ms: call.durationMs,
     };
   }
-  const text = message?.content.map((b) => b.text).join('') ?? '';
+  const text = message ? textOf(message.content) : '';
   if (text) yield { type: 'text_delta', text };
   yield { type: 'usage', input_tokens: run.usage.input_tokens, output_tokens: run.usage.output_tokens };
   if (run.error) yield { type: 'error', code: run.error.code, message: run.error.message, recoverable: true };
