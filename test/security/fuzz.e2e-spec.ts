@@ -9,6 +9,8 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 /** Cases per endpoint and kind of input; FUZZ_RUNS raises it for a longer local run, FUZZ_SEED replays one. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+/** Two minutes per test at the default count, more for a longer run. */
+const TIMEOUT = 120_000 * Math.max(1, RUNS / 150);
 
 const FIELDS = [
   ...['email', 'password', 'messages', 'conversation_id', 'agent', 'context', 'model', 'stream'],
@@ -168,70 +170,87 @@ describe('Security: property-based fuzzing of every endpoint (e2e, fast-check)',
       .map((id) => route.path.replace(/:[A-Za-z_]+/g, id));
   const auth = fc.constantFrom<'mallory' | 'none' | 'junk'>('mallory', 'mallory', 'mallory', 'mallory', 'none', 'junk');
 
-  it('random JSON bodies, path ids and query strings never produce a 5xx', async () => {
-    for (const route of routes) {
-      const query = fc
-        .dictionary(fc.constantFrom('q', 'limit', 'offset', 'x', 'q[]', '__proto__'), nastyString, { maxKeys: 3 })
-        .map((d) => `?${new URLSearchParams(d).toString()}`)
-        .chain((q) => fc.constantFrom(q, `${q}&q=%00`, `${q}&q=%ED%A0%80`, `${q}&limit=%FF`, '?q=%'));
+  it(
+    'random JSON bodies, path ids and query strings never produce a 5xx',
+    async () => {
+      for (const route of routes) {
+        const query = fc
+          .dictionary(fc.constantFrom('q', 'limit', 'offset', 'x', 'q[]', '__proto__'), nastyString, { maxKeys: 3 })
+          .map((d) => `?${new URLSearchParams(d).toString()}`)
+          .chain((q) => fc.constantFrom(q, `${q}&q=%00`, `${q}&q=%ED%A0%80`, `${q}&limit=%FF`, '?q=%'));
+        await fc.assert(
+          fc.asyncProperty(pathFor(route), query, jsonBody, auth, async (path, q, body, who) => {
+            const res = await send(route, {
+              path,
+              query: q,
+              body: JSON.stringify(body),
+              type: 'application/json',
+              auth: who,
+            });
+            return res.status < 500;
+          }),
+          { numRuns: RUNS, seed: SEED, endOnFailure: true },
+        );
+      }
+      expect(fiveHundreds).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'random bytes with any content type never produce a 5xx',
+    async () => {
+      const bodyRoutes = routes.filter((r) => r.method !== 'GET');
+      for (const route of bodyRoutes) {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.uint8Array({ maxLength: 2048 }),
+            contentType,
+            pathFor(route),
+            async (bytes, type, path) => {
+              const res = await send(route, { path, body: bytes, type, auth: 'mallory' });
+              return res.status < 500;
+            },
+          ),
+          { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
+        );
+      }
+      expect(fiveHundreds).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'random files uploaded as multipart never produce a 5xx',
+    async () => {
       await fc.assert(
-        fc.asyncProperty(pathFor(route), query, jsonBody, auth, async (path, q, body, who) => {
-          const res = await send(route, {
-            path,
-            query: q,
-            body: JSON.stringify(body),
-            type: 'application/json',
-            auth: who,
-          });
-          return res.status < 500;
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 4096 }),
+            nastyString.map((s) => new TextEncoder().encode(s)),
+          ),
+          fc.constantFrom('a.pdf', 'a.docx', 'a.html', 'a.txt', '', '../../x', 'a\u0000.md'),
+          fc.option(nastyString, { nil: undefined }),
+          async (bytes, filename, title) => {
+            const form = new FormData();
+            form.append('file', new Blob([bytes]), filename);
+            if (title !== undefined) form.append('title', title);
+            const res = await fetch(`${t.url}/api/documents`, {
+              method: 'POST',
+              headers: { authorization: mallory.auth.Authorization },
+              body: form,
+            });
+            const text = await res.text();
+            if (res.status >= 500) fiveHundreds.push(`upload ${filename} -> ${res.status} ${text.slice(0, 200)}`);
+            return res.status < 500;
+          },
+        ),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
-    }
-    expect(fiveHundreds).toEqual([]);
-  }, 120_000);
-
-  it('random bytes with any content type never produce a 5xx', async () => {
-    const bodyRoutes = routes.filter((r) => r.method !== 'GET');
-    for (const route of bodyRoutes) {
-      await fc.assert(
-        fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), contentType, pathFor(route), async (bytes, type, path) => {
-          const res = await send(route, { path, body: bytes, type, auth: 'mallory' });
-          return res.status < 500;
-        }),
-        { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
-      );
-    }
-    expect(fiveHundreds).toEqual([]);
-  }, 120_000);
-
-  it('random files uploaded as multipart never produce a 5xx', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 4096 }),
-          nastyString.map((s) => new TextEncoder().encode(s)),
-        ),
-        fc.constantFrom('a.pdf', 'a.docx', 'a.html', 'a.txt', '', '../../x', 'a\u0000.md'),
-        fc.option(nastyString, { nil: undefined }),
-        async (bytes, filename, title) => {
-          const form = new FormData();
-          form.append('file', new Blob([bytes]), filename);
-          if (title !== undefined) form.append('title', title);
-          const res = await fetch(`${t.url}/api/documents`, {
-            method: 'POST',
-            headers: { authorization: mallory.auth.Authorization },
-            body: form,
-          });
-          const text = await res.text();
-          if (res.status >= 500) fiveHundreds.push(`upload ${filename} -> ${res.status} ${text.slice(0, 200)}`);
-          return res.status < 500;
-        },
-      ),
-      { numRuns: RUNS, seed: SEED, endOnFailure: true },
-    );
-    expect(fiveHundreds).toEqual([]);
-  }, 120_000);
+      expect(fiveHundreds).toEqual([]);
+    },
+    TIMEOUT,
+  );
 
   it("after all of it, not one of the victim's rows has changed", async () => {
     expect(await aliceSnapshot()).toBe(before);
