@@ -1,6 +1,10 @@
 import { DataSource } from 'typeorm';
 import { createDocument } from '../fixtures/documents/documents.factory.js';
-import type { Script, ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
+import {
+  startScriptedAnthropic,
+  type Script,
+  type ScriptedAnthropic,
+} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { startChatApp, TEST_API_KEY } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -159,6 +163,23 @@ describe('Security: LLM risks — prompt injection, secret leakage, unbounded ag
     it('not in an upstream failure (authentication error, mid-stream error)', async () => {
       for (const prompt of ['[[http:401]]', '[[midstream-error]]']) {
         raws.push((await streamChat(t.url, mallory.token, { messages: [{ role: 'user', content: prompt }] })).raw);
+      }
+    });
+
+    it('not to a server the model endpoint redirects to: the API key is never sent there', async () => {
+      const elsewhere = await startScriptedAnthropic();
+      try {
+        const location = `${elsewhere.url}/v1/messages`;
+        llm.handler = () => ({ kind: 'raw', status: 307, headers: { location }, chunks: [] });
+        const res = await streamChat(t.url, mallory.token, { messages: [{ role: 'user', content: 'hello' }] });
+        raws.push(res.raw);
+        expect(ofType(res.events, 'error')).toEqual([
+          expect.objectContaining({ code: 'UPSTREAM_ERROR', message: 'The model provider failed' }),
+        ]);
+        expect(llm.requests.length).toBeGreaterThan(0);
+        expect(elsewhere.requests).toEqual([]);
+      } finally {
+        await elsewhere.close();
       }
     });
 

@@ -23,6 +23,10 @@ export class AnthropicProvider implements LlmProvider {
       baseURL: config.anthropic.baseURL ?? null,
       maxRetries: config.llm.maxRetries,
       timeout: config.llm.timeoutMs,
+      // A redirect is never followed (fetch would resend the request, API key header included, to wherever it
+      // points): the 3xx comes back as a failed response. Not `redirect: 'error'`, which on this Node's fetch left
+      // most upstream connections open when a thousand streams were aborted at once (measured).
+      fetchOptions: { redirect: 'manual' },
     });
   }
 
