@@ -24,7 +24,7 @@ import { ConversationsService } from './conversations.service.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
 import { CancelResponseDto, ChatResponseDto, HistoryMessageDto } from './dto/chat-responses.dto.js';
 import { ValidationFailedError } from '../common/errors/app.error.js';
-import { streamRun } from './sse/stream-run.js';
+import { startStream } from './sse/stream-run.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -106,7 +106,7 @@ export class ChatController {
       res.status(200).json(await this.chat.collect(run));
       return;
     }
-    await streamRun(run, res, this.config.ssePingMs);
+    startStream(run, res, this.config.ssePingMs);
   }
 
   @Post(':conversationId/cancel')
