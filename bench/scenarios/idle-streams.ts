@@ -87,8 +87,9 @@ interface IdleMeasure {
  * Opens N streams that stay open on pings alone and charges the process's resident memory (RSS: heap, socket
  * buffers, native memory) to them. RSS right after boot still holds the garbage of startup (hundreds of MB on
  * PGlite) that V8 hands back at its next full GC, which the first load triggers; so a warm-up batch is opened and
- * closed first, and the figure is the slope between N/2 and N streams: the marginal memory of one more idle stream,
- * which a one-off release cannot turn negative.
+ * closed first, and the figure is the slope between N/2 and N streams: the marginal memory of one more idle stream.
+ * A full GC between the two readings can still hand back more than the streams took (observed: a negative slope),
+ * so the figure is noisy; heap snapshots (BENCHMARKS.md) are the precise measure.
  */
 async function measureIdle(
   ctx: BenchContext,
@@ -161,8 +162,12 @@ export const idleStreamsScenario: Scenario = {
       check(
         `memory per idle stream (RSS slope, ${app.half} -> ${n} streams)`,
         `<= ${TARGET_KB_PER_STREAM} KB`,
-        `${app.perStreamKb.toFixed(1)} KB`,
-        app.perStreamKb <= TARGET_KB_PER_STREAM,
+        // A full GC between the two readings can hand back more than the second half's streams took: then the
+        // slope says nothing, and a negative figure must not pass for a met target.
+        app.perStreamKb > 0
+          ? `${app.perStreamKb.toFixed(1)} KB`
+          : `not measured: RSS fell by ${(-app.perStreamKb).toFixed(1)} KB per added stream (a GC in between)`,
+        app.perStreamKb > 0 && app.perStreamKb <= TARGET_KB_PER_STREAM,
       ),
       info(
         `app RSS: steady / ${app.half} / ${n} idle streams`,
