@@ -1,9 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import {
-  startScriptedAnthropic,
-  type ScriptedAnthropic,
-} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
-import { createFaultDatabase, type FaultDatabase } from '../support/fault-database.js';
+import { useFaultSuite } from '../support/fault-suite.js';
 import { assertServerBuilt, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
 
@@ -25,29 +21,16 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
  * (found by the bench's idle scenario).
  */
 describe(`Fault: ${STREAMS} clients disconnect at once`, () => {
-  let db: FaultDatabase;
-  let llm: ScriptedAnthropic;
-
-  beforeAll(async () => {
-    db = await createFaultDatabase();
-    llm = await startScriptedAnthropic();
-  });
-  afterAll(async () => {
-    await llm.close();
-    await db.destroy();
-  });
+  const suite = useFaultSuite('disconnect-storm');
 
   it('every model request they started is closed', async () => {
-    const server = spawnServer({
-      ...db.env,
-      JWT_SECRET: 'disconnect-storm-secret-0123456789abcdefgh',
-      ANTHROPIC_API_KEY: 'sk-disconnect-storm-key',
-      ANTHROPIC_BASE_URL: llm.url,
-      LLM_MAX_RETRIES: '0',
-      RATE_LIMIT_CHAT_PER_MINUTE: '100000',
-      MAX_CONCURRENT_RUNS_PER_USER: String(STREAMS / USERS),
-      LOG_LEVEL: 'info',
-    });
+    const server = spawnServer(
+      suite.serverEnv({
+        LLM_MAX_RETRIES: '0',
+        RATE_LIMIT_CHAT_PER_MINUTE: '100000',
+        MAX_CONCURRENT_RUNS_PER_USER: String(STREAMS / USERS),
+      }),
+    );
     const url = await server.url;
     const tokens = await Promise.all(
       Array.from({ length: USERS }, (_, i) =>
@@ -65,12 +48,12 @@ describe(`Fault: ${STREAMS} clients disconnect at once`, () => {
         { signal: leave.signal, onEvent: (e) => void (e.event === 'run_started' && started++) },
       ),
     );
-    await until(() => started === STREAMS && llm.requests.length === STREAMS, 60_000);
-    expect([started, llm.requests.length]).toEqual([STREAMS, STREAMS]);
+    await until(() => started === STREAMS && suite.llm.requests.length === STREAMS, 60_000);
+    expect([started, suite.llm.requests.length]).toEqual([STREAMS, STREAMS]);
 
     leave.abort();
     await Promise.allSettled(streams);
-    const open = () => llm.requests.filter((r) => !r.aborted && !r.finished).length;
+    const open = () => suite.llm.requests.filter((r) => !r.aborted && !r.finished).length;
     await until(() => open() === 0, 15_000);
     expect(open()).toBe(0);
   }, 150_000);

@@ -1,8 +1,4 @@
-import {
-  startScriptedAnthropic,
-  type ScriptedAnthropic,
-} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
-import { createFaultDatabase, type FaultDatabase } from '../support/fault-database.js';
+import { useFaultSuite } from '../support/fault-suite.js';
 import { assertServerBuilt, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
 
@@ -14,26 +10,10 @@ afterAll(killAllServers);
  * The retry must not run the agent again nor store the user's turn twice. Checked in the database itself.
  */
 describe('Fault: a retried POST /api/chat after a dropped connection', () => {
-  let db: FaultDatabase;
-  let llm: ScriptedAnthropic;
-
-  beforeAll(async () => {
-    db = await createFaultDatabase();
-    llm = await startScriptedAnthropic();
-  });
-  afterAll(async () => {
-    await llm.close();
-    await db.destroy();
-  });
+  const suite = useFaultSuite('retry');
 
   it('creates no duplicate message, run or conversation, whatever the timing of the retries', async () => {
-    const server = spawnServer({
-      ...db.env,
-      JWT_SECRET: 'retry-test-secret-0123456789abcdefghijklm',
-      ANTHROPIC_API_KEY: 'sk-retry-test-key',
-      ANTHROPIC_BASE_URL: llm.url,
-      LOG_LEVEL: 'info',
-    });
+    const server = spawnServer(suite.serverEnv());
     const url = await server.url;
     const token = await loginOver(url, { email: 'retry@example.com', password: 'password-retry-1' });
     const body = { messages: [{ role: 'user', content: 'unique question 7f3a [[slow]]' }] };
@@ -78,14 +58,19 @@ describe('Fault: a retried POST /api/chat after a dropped connection', () => {
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    expect(llm.requests).toHaveLength(1);
+    expect(suite.llm.requests).toHaveLength(1);
 
-    const runs = await db.query<{ id: string; status: string }>(
+    const runs = await suite.db.query<{ id: string; status: string }>(
       `SELECT id, status FROM runs WHERE idempotency_key = $1`,
       [key],
     );
     expect(runs).toEqual([{ id: runId, status: 'cancelled' }]);
-    const counts = await db.query<{ conversations: number; runs: number; user_messages: number; messages: number }>(
+    const counts = await suite.db.query<{
+      conversations: number;
+      runs: number;
+      user_messages: number;
+      messages: number;
+    }>(
       `SELECT (SELECT count(*)::int FROM conversations) AS conversations,
               (SELECT count(*)::int FROM runs) AS runs,
               (SELECT count(*)::int FROM messages WHERE role = 'user') AS user_messages,

@@ -1,8 +1,4 @@
-import {
-  startScriptedAnthropic,
-  type ScriptedAnthropic,
-} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
-import { createFaultDatabase, type FaultDatabase } from '../support/fault-database.js';
+import { useFaultSuite } from '../support/fault-suite.js';
 import { assertServerBuilt, getJson, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat, type SseEvent } from '../support/sse.js';
 
@@ -14,29 +10,11 @@ afterAll(killAllServers);
  * Runs on a PGlite data directory (default run) or a private PostgreSQL cluster (TEST_DATABASE_URL set).
  */
 describe('Fault: kill -9 of the server mid-stream', () => {
-  let db: FaultDatabase;
-  let llm: ScriptedAnthropic;
-  let env: Record<string, string>;
+  const suite = useFaultSuite('kill-nine');
   const creds = { email: 'crash@example.com', password: 'password-crash-123' };
 
-  beforeAll(async () => {
-    db = await createFaultDatabase();
-    llm = await startScriptedAnthropic();
-    env = {
-      ...db.env,
-      JWT_SECRET: 'kill-nine-test-secret-0123456789abcdefghij',
-      ANTHROPIC_API_KEY: 'sk-kill-nine-test-key',
-      ANTHROPIC_BASE_URL: llm.url,
-      LOG_LEVEL: 'info',
-    };
-  });
-  afterAll(async () => {
-    await llm.close();
-    await db.destroy();
-  });
-
   it('after a restart the run is `interrupted`; the user message and the streamed prefix are kept', async () => {
-    const first = spawnServer(env);
+    const first = spawnServer(suite.serverEnv());
     const url = await first.url;
     const token = await loginOver(url, creds);
 
@@ -63,7 +41,7 @@ describe('Fault: kill -9 of the server mid-stream', () => {
       .map((e) => e.json!.text)
       .join('');
 
-    const second = spawnServer(env);
+    const second = spawnServer(suite.serverEnv());
     const url2 = await second.url;
     expect(second.output()).toContain('marked runs left running by a previous process as interrupted');
     const token2 = await loginOver(url2, creds);
@@ -91,13 +69,13 @@ describe('Fault: kill -9 of the server mid-stream', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
-    const [run] = await db.query<{ status: string; error: { code: string }; finished_at: unknown }>(
+    const [run] = await suite.db.query<{ status: string; error: { code: string }; finished_at: unknown }>(
       `SELECT status, error, finished_at FROM runs WHERE id = $1`,
       [runId],
     );
     expect(run).toMatchObject({ status: 'interrupted', error: { code: 'INTERRUPTED' } });
     expect(run.finished_at).not.toBeNull();
-    const [{ running }] = await db.query<{ running: number }>(
+    const [{ running }] = await suite.db.query<{ running: number }>(
       `SELECT count(*)::int AS running FROM runs WHERE status = 'running'`,
     );
     expect(running).toBe(0);

@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  startScriptedAnthropic,
-  type ScriptedAnthropic,
-} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
-import { createFaultDatabase, type FaultDatabase } from '../support/fault-database.js';
+import { useFaultSuite } from '../support/fault-suite.js';
 import { assertServerBuilt, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
 
@@ -22,32 +18,19 @@ const percentile = (values: number[], p: number) => {
 };
 
 describe(`Fault: load — ${STREAMS} concurrent streams plus uploads for ${SECONDS} s`, () => {
-  let db: FaultDatabase;
-  let llm: ScriptedAnthropic;
-
-  beforeAll(async () => {
-    db = await createFaultDatabase();
-    llm = await startScriptedAnthropic();
-  });
-  afterAll(async () => {
-    await llm.close();
-    await db.destroy();
-  });
+  const suite = useFaultSuite('load');
 
   it(
     'zero 5xx, and every acknowledged message and upload is in the database',
     async () => {
-      const server = spawnServer({
-        ...db.env,
-        JWT_SECRET: 'load-test-secret-0123456789abcdefghijklmno',
-        ANTHROPIC_API_KEY: 'sk-load-test-key',
-        ANTHROPIC_BASE_URL: llm.url,
-        LOG_LEVEL: 'info',
-        // Capacity is under test here, not the per-user limits (tested in test/security).
-        MAX_CONCURRENT_RUNS_PER_USER: String(Math.ceil(STREAMS / USERS)),
-        RATE_LIMIT_CHAT_PER_MINUTE: '100000',
-        RATE_LIMIT_DEFAULT_PER_MINUTE: '100000',
-      });
+      const server = spawnServer(
+        suite.serverEnv({
+          // Capacity is under test here, not the per-user limits (tested in test/security).
+          MAX_CONCURRENT_RUNS_PER_USER: String(Math.ceil(STREAMS / USERS)),
+          RATE_LIMIT_CHAT_PER_MINUTE: '100000',
+          RATE_LIMIT_DEFAULT_PER_MINUTE: '100000',
+        }),
+      );
       const url = await server.url;
       const tokens = await Promise.all(
         Array.from({ length: USERS }, (_, i) =>
@@ -121,7 +104,7 @@ describe(`Fault: load — ${STREAMS} concurrent streams plus uploads for ${SECON
         uploads: uploaded.length,
         ttft_p50_ms: percentile(firstToken, 0.5),
         ttft_p95_ms: percentile(firstToken, 0.95),
-        store: db.kind,
+        store: suite.db.kind,
       };
       console.log(`Load: ${JSON.stringify(summary)}`);
       const fiveHundreds = [...statuses.entries()].filter(([s]) => s >= 500 || s < 0);
@@ -130,7 +113,7 @@ describe(`Fault: load — ${STREAMS} concurrent streams plus uploads for ${SECON
       expect(acknowledged.length).toBeGreaterThan(STREAMS);
 
       // Every acknowledged turn (run_started was sent, so it was committed) is stored once, its run completed.
-      const runs = await db.query<{ id: string; status: string; content: string }>(
+      const runs = await suite.db.query<{ id: string; status: string; content: string }>(
         `SELECT r.id, r.status, m.content->0->>'text' AS content
          FROM runs r JOIN messages m ON m.conversation_id = r.conversation_id AND m.role = 'user'`,
       );
@@ -138,7 +121,7 @@ describe(`Fault: load — ${STREAMS} concurrent streams plus uploads for ${SECON
       const missing = acknowledged.filter((a) => byRun.get(a.runId)?.content !== a.content);
       expect(missing).toEqual([]);
       expect(runs.filter((r) => r.status !== 'completed')).toEqual([]);
-      const docs = await db.query<{ id: string; chunk_count: number }>(`SELECT id, chunk_count FROM documents`);
+      const docs = await suite.db.query<{ id: string; chunk_count: number }>(`SELECT id, chunk_count FROM documents`);
       const docIds = new Set(docs.map((d) => d.id));
       expect(uploaded.filter((id) => !docIds.has(id))).toEqual([]);
     },

@@ -1,8 +1,4 @@
-import {
-  startScriptedAnthropic,
-  type ScriptedAnthropic,
-} from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
-import { createFaultDatabase, type FaultDatabase } from '../support/fault-database.js';
+import { useFaultSuite } from '../support/fault-suite.js';
 import { assertServerBuilt, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
 
@@ -21,29 +17,14 @@ const textOf = (events: Array<{ event?: string; json?: Record<string, unknown> }
  * stream; this is the many-streams case.) Runs on PGlite or a private PostgreSQL cluster like the other faults.
  */
 describe('Fault: SIGTERM with several streams open', () => {
-  let db: FaultDatabase;
-  let llm: ScriptedAnthropic;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    db = await createFaultDatabase();
-    llm = await startScriptedAnthropic();
-    env = {
-      ...db.env,
-      JWT_SECRET: 'sigterm-test-secret-0123456789abcdefghijk',
-      ANTHROPIC_API_KEY: 'sk-sigterm-test-key',
-      ANTHROPIC_BASE_URL: llm.url,
-      SHUTDOWN_GRACE_MS: String(GRACE_MS),
-      LOG_LEVEL: 'info',
-    };
-  });
-  afterAll(async () => {
-    await llm.close();
-    await db.destroy();
-  });
+  const suite = useFaultSuite('sigterm');
 
   it('streams that can finish in the grace period finish; the rest are cancelled and saved; no new connections; exit 0', async () => {
-    const server = spawnServer(env);
+    const server = spawnServer(
+      suite.serverEnv({
+        SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      }),
+    );
     const url = await server.url;
     const users = [
       { email: 'term-a@example.com', password: 'password-term-a' },
@@ -104,14 +85,14 @@ describe('Fault: SIGTERM with several streams open', () => {
 
     // Every run's final state was saved before the process exited: what each client saw is what is stored.
     for (const [i, r] of results.entries()) {
-      const [row] = await db.query<{ run_status: string; status: string; text: string }>(
+      const [row] = await suite.db.query<{ run_status: string; status: string; text: string }>(
         `SELECT r.status AS run_status, m.status, m.content->0->>'text' AS text
            FROM runs r JOIN messages m ON m.run_id = r.id WHERE r.id = $1`,
         [r.events[0].json!.run_id],
       );
       expect(row).toEqual({ run_status: plan[i].expected, status: plan[i].expected, text: textOf(r.events) });
     }
-    const [{ running }] = await db.query<{ running: number }>(
+    const [{ running }] = await suite.db.query<{ running: number }>(
       `SELECT count(*)::int AS running FROM runs WHERE status = 'running'`,
     );
     expect(running).toBe(0);
