@@ -1,0 +1,102 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, type Dispatcher } from 'undici';
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * The HTTP client under the Anthropic SDK (its `fetch` option): undici's request API, the engine Node's own `fetch`
+ * runs on, without fetch's per-request machinery (a `Request` and its clone, web streams for the body, CORS and
+ * redirect bookkeeping). The SDK reads a streamed answer through the body's async iterator and otherwise uses only
+ * `status`, `ok`, `url`, `headers` and `text()`/`json()`, so the response is a small object with those members
+ * around undici's body, a Node stream. Measured with the bench (see BENCHMARKS.md): less CPU per run start and per
+ * relayed frame, and less memory per open stream, than the built-in `fetch`.
+ *
+ * Redirects are never followed (undici's request API has no redirect handling unless asked): a 3xx comes back as
+ * a failed response, so the API key header is never resent to wherever a redirect points. Aborting the signal, or
+ * destroying the body before its end, closes the connection to the model.
+ */
+export class ModelHttpClient {
+  // undici's defaults are the ones Node's fetch runs with (10 s to connect, 300 s for headers and between body
+  // chunks); the SDK's own timeout (LLM_TIMEOUT_MS) bounds the wait for the response headers.
+  private readonly agent = new Agent();
+
+  readonly fetch: Fetch = async (input, init = {}) => {
+    if (typeof input !== 'string' && !(input instanceof URL)) {
+      throw new TypeError('ModelHttpClient takes a URL, not a Request');
+    }
+    const url = String(input);
+    const { statusCode, headers, body } = await this.agent.request({
+      ...originAndPath(url),
+      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: toHeaderList(init.headers),
+      body: requestBody(init.body),
+      signal: init.signal ?? undefined,
+    });
+    return new StreamedResponse(url, statusCode, toHeaders(headers), body) as unknown as Response;
+  };
+
+  /** Closes every connection, in flight or idle (at shutdown, once the runs have ended). */
+  close(): Promise<void> {
+    return this.agent.destroy();
+  }
+}
+
+/** The members of a fetch `Response` the SDK uses, around undici's streamed body. */
+class StreamedResponse {
+  readonly ok: boolean;
+  readonly statusText = '';
+  readonly redirected = false;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly headers: Headers,
+    readonly body: Dispatcher.ResponseData['body'],
+  ) {
+    this.ok = status >= 200 && status < 300;
+  }
+
+  get bodyUsed(): boolean {
+    return this.body.bodyUsed;
+  }
+
+  text(): Promise<string> {
+    return this.body.text();
+  }
+
+  json(): Promise<unknown> {
+    return this.body.json();
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.body.arrayBuffer();
+  }
+}
+
+function originAndPath(url: string): { origin: string; path: string } {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+}
+
+/** undici's flat `[name, value, …]` form. The SDK hands over a `Headers`; anything else is normalized as fetch would. */
+function toHeaderList(headers: RequestInit['headers']): string[] {
+  const list: string[] = [];
+  for (const [name, value] of headers instanceof Headers ? headers : new Headers(headers)) list.push(name, value);
+  return list;
+}
+
+/** The SDK sends JSON as a string; a stream or form body would need fetch's body handling, which this client omits. */
+function requestBody(body: RequestInit['body']): string | Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  throw new TypeError('ModelHttpClient sends string or byte bodies only');
+}
+
+function toHeaders(raw: IncomingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
