@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { collectGarbage, inspectorUrlIn } from './inspector.js';
 import { processCpuMs } from './machine.js';
 import { sleep } from './stats.js';
 
@@ -18,6 +19,11 @@ export interface AppProcess {
   rssKb(): number;
   /** CPU time (user + system) the app process has used so far, in ms, from /proc/<pid>/stat. */
   cpuMs(): number;
+  /**
+   * A full GC in the app (over the inspector: the app runs with `--inspect` on a random loopback port, and nothing
+   * attaches to it otherwise); resolves with the JS heap in use afterwards (KB).
+   */
+  fullGc(): Promise<number>;
   /** The open-files limit the app process actually runs with. */
   openFilesLimit(): number;
   /** Log lines per level the app printed so far (LOG_LEVEL=warn: warnings and errors only). */
@@ -42,7 +48,8 @@ export interface AppProcessOptions {
  */
 export async function startApp(options: AppProcessOptions): Promise<AppProcess> {
   const port = await freePort();
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const nodeArgs = ['--inspect=127.0.0.1:0'];
+  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const child = spawn(
     'bash',
     ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArgs, MAIN],
@@ -53,10 +60,12 @@ export async function startApp(options: AppProcessOptions): Promise<AppProcess> 
     },
   );
   let tail = '';
+  let inspectorUrl: string | undefined;
   const counts: Record<string, number> = {};
   const collect = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
     tail = (tail + text).slice(-LOG_TAIL_CHARS);
+    inspectorUrl ??= inspectorUrlIn(text);
     for (const m of text.matchAll(/"level":"(\w+)"/g)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
   };
   child.stdout.on('data', collect);
@@ -91,6 +100,10 @@ export async function startApp(options: AppProcessOptions): Promise<AppProcess> 
     pid,
     rssKb: () => procField(pid, 'status', /^VmRSS:\s+(\d+)\s+kB/m),
     cpuMs: () => processCpuMs(pid),
+    fullGc: () => {
+      if (!inspectorUrl) return Promise.reject(new Error('the app printed no inspector address'));
+      return collectGarbage(inspectorUrl);
+    },
     openFilesLimit: () => procField(pid, 'limits', /^Max open files\s+(\d+)/m),
     logCounts: () => ({ ...counts }),
     logTail: () => tail,

@@ -1,4 +1,8 @@
+import type { SseFrame } from './sse-parser.js';
 import type { StreamTarget } from './sse-client.js';
+
+/** A frame of the Messages API that carries text. */
+const isModelToken = (f: SseFrame) => f.event === 'content_block_delta' && f.data.includes('"text_delta"');
 
 /** Pacing of the scripted model's answer: `count` text deltas, `delayMs` apart (first one immediately). */
 export interface Pacing {
@@ -26,7 +30,7 @@ export function directTarget(llmUrl: string, prompt: string): StreamTarget {
       stream: true,
       messages: [{ role: 'user', content: prompt }],
     }),
-    isToken: (f) => f.event === 'content_block_delta' && f.data.includes('"text_delta"'),
+    isToken: isModelToken,
     isEnd: (f) => f.event === 'message_stop',
     sequenced: false,
   };
@@ -42,5 +46,21 @@ export function appTarget(appUrl: string, token: string, prompt: string): Stream
     isToken: (f) => f.event === 'text_delta',
     isEnd: (f) => f.data === '[DONE]',
     sequenced: true,
+  };
+}
+
+/**
+ * The bare relay baseline (`POST /relay`): the model's answer passed through byte for byte, so its frames are the
+ * model's own.
+ */
+export function relayTarget(baselineUrl: string, prompt: string): StreamTarget {
+  return {
+    label: 'relay',
+    url: new URL('/relay', baselineUrl),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt }),
+    isToken: isModelToken,
+    isEnd: (f) => f.event === 'message_stop',
+    sequenced: false,
   };
 }

@@ -2,7 +2,7 @@ import { createUsers } from '../api-client.js';
 import { check, info, type Row } from '../report.js';
 import { aggregate, measuringClientLag, runConcurrent, type StreamStats } from '../stream-load.js';
 import type { StreamTarget } from '../sse-client.js';
-import { appTarget, directTarget, promptFor } from '../stream-targets.js';
+import { appTarget, directTarget, promptFor, relayTarget } from '../stream-targets.js';
 import { settle, type BenchContext, type Scenario } from './scenario.js';
 
 const STALL_MS = 200;
@@ -73,7 +73,8 @@ async function stepUp(
 /**
  * Concurrent chat streams through the app, stepped up; and first the same steps straight from the scripted model
  * to the bench client (no app): the most streams this machine can carry at this pacing at all, since model server,
- * client and app share its cores. The app cannot hold more than that ceiling.
+ * client and app share its cores. The app cannot hold more than that ceiling. Then through the bare relay: what one
+ * Node process in the middle holds when it does nothing but pass bytes on.
  */
 export const activeStreamsScenario: Scenario = {
   name: 'active',
@@ -86,6 +87,7 @@ export const activeStreamsScenario: Scenario = {
     const prompt = promptFor(pacing);
     const users = await createUsers(ctx.app.url, 'active', Math.ceil(Math.max(...steps) / STREAMS_PER_USER));
     const direct = await stepUp(ctx, 'direct', steps, streamMs, () => directTarget(ctx.llm.url, prompt));
+    const relay = await stepUp(ctx, 'relay', steps, streamMs, () => relayTarget(ctx.baseline.url, prompt));
     const app = await stepUp(ctx, 'app', steps, streamMs, (i) =>
       appTarget(ctx.app.url, users[i % users.length].token, prompt),
     );
@@ -98,7 +100,12 @@ export const activeStreamsScenario: Scenario = {
         app.held >= TARGET_STREAMS,
       ),
       info('  ceiling: streams held straight from the scripted model to the client (no app)', held(direct.held)),
+      info(
+        '  baseline: streams held through a bare relay (no auth, no database, bytes passed through)',
+        held(relay.held),
+      ),
       ...app.rows,
+      ...relay.rows,
       ...direct.rows,
     ];
   },

@@ -2,7 +2,7 @@ import { createUsers } from '../api-client.js';
 import { check, info, type Row } from '../report.js';
 import type { StreamResult } from '../sse-client.js';
 import { aggregate, measuringClientLag, runConcurrent, runSequential, type StreamStats } from '../stream-load.js';
-import { appTarget, directTarget, promptFor, type Pacing } from '../stream-targets.js';
+import { appTarget, directTarget, promptFor, relayTarget, type Pacing } from '../stream-targets.js';
 import { ms } from '../stats.js';
 import { settle, type BenchContext, type Scenario } from './scenario.js';
 
@@ -95,26 +95,27 @@ export const firstTokenScenario: Scenario = {
 
     // N streams at once, whole: first token and gaps under concurrency, rounds alternating direct and app.
     const prompt = promptFor(ctx.options.pacing);
+    // The bare relay's rounds show what any Node service in the middle adds on this machine at this concurrency.
     const direct: StreamResult[] = [];
     const app: StreamResult[] = [];
+    const relay: StreamResult[] = [];
+    const n = sizes.concurrent;
     const { lag } = await measuringClientLag(async () => {
       for (let round = 0; round < sizes.concurrentRounds; round++) {
-        const n = sizes.concurrent;
-        direct.push(
-          ...(await runConcurrent(Array(n).fill(directTarget(ctx.llm.url, prompt)), { timeoutMs: STREAM_TIMEOUT_MS })),
-        );
-        await settle(ctx);
-        app.push(
-          ...(await runConcurrent(Array(n).fill(appTarget(ctx.app.url, user.token, prompt)), {
-            timeoutMs: STREAM_TIMEOUT_MS,
-          })),
-        );
-        await settle(ctx);
+        for (const [results, target] of [
+          [direct, directTarget(ctx.llm.url, prompt)],
+          [app, appTarget(ctx.app.url, user.token, prompt)],
+          [relay, relayTarget(ctx.baseline.url, prompt)],
+        ] as const) {
+          results.push(...(await runConcurrent(Array(n).fill(target), { timeoutMs: STREAM_TIMEOUT_MS })));
+          await settle(ctx);
+        }
       }
     });
     const conc = pair(direct, app, true);
-    const n = sizes.concurrent;
+    const bare = aggregate(relay, Infinity, true);
     const concAdded = conc.app.firstToken.p99 - conc.direct.firstToken.p99;
+    const bareAdded = bare.firstToken.p99 - conc.direct.firstToken.p99;
     const concGap = conc.app.gaps.p99 - conc.direct.gaps.p99;
     rows.push(
       info(
@@ -123,6 +124,10 @@ export const firstTokenScenario: Scenario = {
       ),
       check(`added first token p99, ${n} concurrent`, '<= 25 ms', ms(concAdded), concAdded <= 25),
       info(`  of which app response headers (run accepted), ${n} concurrent`, opened(conc.app)),
+      info(
+        `  baseline: bare relay (no auth, no database, bytes passed through), ${n} concurrent`,
+        `first token ${bare.firstToken.p50.toFixed(1)} / ${bare.firstToken.p99.toFixed(1)} ms (p50 / p99)${failures(bare)}; added p99 ${ms(bareAdded)}`,
+      ),
       info(
         `frame gap, ${n} concurrent`,
         sides(conc.direct, conc.app, (s) => s.gaps),

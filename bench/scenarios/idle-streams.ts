@@ -4,7 +4,7 @@ import { createUsers } from '../api-client.js';
 import { ownOpenFilesLimit } from '../app-process.js';
 import { check, info } from '../report.js';
 import { openStream, type StreamResult, type StreamTarget } from '../sse-client.js';
-import { appTarget, promptFor } from '../stream-targets.js';
+import { appTarget, promptFor, relayTarget } from '../stream-targets.js';
 import { settlesWithin, sleep } from '../stats.js';
 import { settle, type BenchContext, type Scenario } from './scenario.js';
 
@@ -79,48 +79,69 @@ interface IdleMeasure {
   atFull: number;
   half: number;
   perStreamKb: number;
+  /** The JS heap's share of it: heap in use after a full GC, same slope. */
+  heapPerStreamKb: number;
   results: StreamResult[];
   allAnswered: boolean;
 }
 
+/** A process being measured: its RSS now, and a full GC that resolves with the JS heap in use after it (KB). */
+interface Measured {
+  rssKb(): number;
+  fullGc(): Promise<number>;
+}
+
+/** RSS and JS heap right after a full GC: what the process holds, not what it has not collected yet. */
+async function afterGc(process: Measured): Promise<{ rssKb: number; heapKb: number }> {
+  const heapKb = await process.fullGc();
+  return { rssKb: await steadyRssKb(() => process.rssKb()), heapKb };
+}
+
 /**
  * Opens N streams that stay open on pings alone and charges the process's resident memory (RSS: heap, socket
- * buffers, native memory) to them. RSS right after boot still holds the garbage of startup (hundreds of MB on
- * PGlite) that V8 hands back at its next full GC, which the first load triggers; so a warm-up batch is opened and
- * closed first, and the figure is the slope between N/2 and N streams: the marginal memory of one more idle stream.
- * A full GC between the two readings can still hand back more than the streams took (observed: a negative slope),
- * so the figure is noisy; heap snapshots (BENCHMARKS.md) are the precise measure.
+ * buffers, native memory) to them: the slope between N/2 and N streams, the marginal memory of one more idle
+ * stream, each reading taken right after a full GC so that garbage, and when V8 happens to collect it, is not in
+ * the figure (without the GC, the same code read anywhere from -79 to +119 KB per stream). A warm-up batch is
+ * opened and closed first so first-use allocations are not charged to the streams.
  */
 async function measureIdle(
   ctx: BenchContext,
   n: number,
   targets: (from: number, count: number) => StreamTarget[],
-  rssKb: () => number,
+  process: Measured,
 ): Promise<IdleMeasure> {
   const warmup = new HeldStreams(n);
   await warmup.open(targets(0, Math.ceil(n / 4)));
   await warmup.closeAll();
   await settle(ctx);
 
-  const before = await steadyRssKb(rssKb);
+  const before = await afterGc(process);
   const held = new HeldStreams(n);
   const half = Math.floor(n / 2);
   const openedHalf = await held.open(targets(0, half));
   await sleep(HALF_HOLD_MS);
-  const atHalf = rssKb();
+  const atHalf = await afterGc(process);
   const openedRest = await held.open(targets(half, n - half));
   await sleep(HOLD_MS);
-  const atFull = rssKb();
+  const atFull = await afterGc(process);
   const results = await held.closeAll();
   await settle(ctx);
-  const perStreamKb = (atFull - atHalf) / (n - half);
-  return { before, atHalf, atFull, half, perStreamKb, results, allAnswered: openedHalf && openedRest };
+  return {
+    before: before.rssKb,
+    atHalf: atHalf.rssKb,
+    atFull: atFull.rssKb,
+    half,
+    perStreamKb: (atFull.rssKb - atHalf.rssKb) / (n - half),
+    heapPerStreamKb: (atFull.heapKb - atHalf.heapKb) / (n - half),
+    results,
+    allAnswered: openedHalf && openedRest,
+  };
 }
 
 /**
  * Idle chat streams: `POST /api/chat` whose model never answers (`[[hang]]`), held by pings. Then the same
- * measurement on the baseline relay (node:http SSE + one pending fetch to the model per stream, no framework, no
- * run, no database), which shows how much of the figure any Node relay on the SDK's HTTP client pays.
+ * measurement on the bare relay (an SSE response + one pending undici request to the model per stream, no run, no
+ * database), which shows how much of the figure any Node relay on the same HTTP client pays.
  */
 export const idleStreamsScenario: Scenario = {
   name: 'idle',
@@ -134,13 +155,13 @@ export const idleStreamsScenario: Scenario = {
         Array.from({ length: count }, (_, i) =>
           appTarget(ctx.app.url, users[(from + i) % users.length].token, promptFor('hang')),
         ),
-      () => ctx.app.rssKb(),
+      ctx.app,
     );
     const relay = await measureIdle(
       ctx,
       n,
-      (_from, count) => Array.from({ length: count }, () => relayTarget(ctx.baseline.url)),
-      () => rssOf(ctx.baseline.pid),
+      (_from, count) => Array.from({ length: count }, () => relayTarget(ctx.baseline.url, promptFor('hang'))),
+      { rssKb: () => rssOf(ctx.baseline.pid), fullGc: () => ctx.baseline.call<number>('gc') },
     );
 
     const open = app.results.filter((r) => r.status === 200 && !r.error).length;
@@ -160,38 +181,23 @@ export const idleStreamsScenario: Scenario = {
         n >= TARGET_STREAMS && open === n && pinged === n,
       ),
       check(
-        `memory per idle stream (RSS slope, ${app.half} -> ${n} streams)`,
+        `memory per idle stream (RSS slope after a full GC, ${app.half} -> ${n} streams)`,
         `<= ${TARGET_KB_PER_STREAM} KB`,
-        // A full GC between the two readings can hand back more than the second half's streams took: then the
-        // slope says nothing, and a negative figure must not pass for a met target.
-        app.perStreamKb > 0
-          ? `${app.perStreamKb.toFixed(1)} KB`
-          : `not measured: RSS fell by ${(-app.perStreamKb).toFixed(1)} KB per added stream (a GC in between)`,
-        app.perStreamKb > 0 && app.perStreamKb <= TARGET_KB_PER_STREAM,
+        `${app.perStreamKb.toFixed(1)} KB`,
+        app.perStreamKb <= TARGET_KB_PER_STREAM,
       ),
+      info('  of which JS heap (same slope)', `${app.heapPerStreamKb.toFixed(1)} KB`),
       info(
-        `app RSS: steady / ${app.half} / ${n} idle streams`,
+        `app RSS after a full GC: steady / ${app.half} / ${n} idle streams`,
         `${mb(app.before)} / ${mb(app.atHalf)} / ${mb(app.atFull)} (${((app.atFull - app.before) / n).toFixed(1)} KB per stream from steady)`,
       ),
       info(
-        '  baseline: bare Node relay (node:http SSE + a pending fetch to the model), same method',
-        `${relay.perStreamKb.toFixed(1)} KB per stream (${relayPinged} of ${n} pinged); app / baseline ${(app.perStreamKb / relay.perStreamKb).toFixed(2)}x`,
+        '  baseline: bare relay (SSE response + one pending undici request to the model), same method',
+        `${relay.perStreamKb.toFixed(1)} KB per stream, JS heap ${relay.heapPerStreamKb.toFixed(1)} KB (${relayPinged} of ${n} pinged); app / baseline ${(app.perStreamKb / relay.perStreamKb).toFixed(2)}x`,
       ),
     ];
   },
 };
-
-function relayTarget(baselineUrl: string): StreamTarget {
-  return {
-    label: 'relay',
-    url: new URL('/relay', baselineUrl),
-    headers: {},
-    body: '{}',
-    isToken: () => false,
-    isEnd: () => false,
-    sequenced: false,
-  };
-}
 
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -1,34 +1,54 @@
-// The baselines: a bare Express app answering what the app's liveness route answers; and, for idle streams, the
-// least a relay can hold per stream: an SSE response with a ping timer and one pending `fetch` (Node's undici, the
-// HTTP client the Anthropic SDK uses) to the model, aborted when the client leaves.
+// The baselines: a bare Express app answering what the app's liveness route answers; and a bare relay, the least any
+// Node service between a client and the model does: `POST /relay` opens an SSE response with a ping timer, sends
+// one request to the model with undici (the HTTP client the app gives the Anthropic SDK) and passes the model's
+// bytes through unparsed, aborting upstream when the client leaves. No auth, no validation, no database, no SDK.
 import express from 'express';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
 import { serveAsChild } from './serve-as-child.js';
+
+/** A full GC (the inspector's `HeapProfiler.collectGarbage`); resolves with the JS heap in use afterwards (KB). */
+async function collectGarbage(): Promise<number> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.collectGarbage');
+    return process.memoryUsage().heapUsed / 1024;
+  } finally {
+    session.disconnect();
+  }
+}
 
 serveAsChild(async (args) => {
   const app = express();
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const modelUrl = new URL('/v1/messages', String(args.llmUrl));
+  const model = new URL(String(args.llmUrl));
   const pingMs = Number(args.pingMs);
-  app.post('/relay', (req, res) => {
+  const upstream = new Agent();
+  app.post('/relay', express.json(), (req, res) => {
+    const prompt = typeof req.body?.prompt === 'string' ? req.body.prompt : '[[hang]]';
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
     const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
-    const upstream = new AbortController();
+    const leave = new AbortController();
     res.on('close', () => {
       clearInterval(ping);
-      upstream.abort();
+      leave.abort();
     });
     void (async () => {
-      const answer = await fetch(modelUrl, {
+      const answer = await upstream.request({
+        origin: model.origin,
+        path: '/v1/messages',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: '[[hang]]' }] }),
-        signal: upstream.signal,
+        body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: prompt }] }),
+        signal: leave.signal,
       });
-      for await (const chunk of answer.body ?? []) res.write(chunk);
+      for await (const chunk of answer.body) res.write(chunk);
+      res.end();
     })().catch(() => res.destroy());
   });
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
@@ -37,11 +57,15 @@ serveAsChild(async (args) => {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    calls: {},
+    calls: {
+      // The same full GC the bench asks of the app over its inspector, here through an in-process session.
+      gc: () => collectGarbage(),
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+        void upstream.destroy();
       }),
   };
 });

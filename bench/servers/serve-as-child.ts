@@ -14,13 +14,17 @@ export function serveAsChild(start: (args: Record<string, unknown>) => Promise<C
   void start(args).then(
     (server) => {
       process.on('message', (msg: ToChild) => {
-        try {
-          const call = server.calls[msg.call];
-          if (!call) throw new Error(`no call ${msg.call}`);
-          send({ id: msg.id, result: call() });
-        } catch (err) {
-          send({ id: msg.id, error: String(err) });
-        }
+        // A call may answer now or with a promise.
+        void Promise.resolve()
+          .then(() => {
+            const call = server.calls[msg.call];
+            if (!call) throw new Error(`no call ${msg.call}`);
+            return call();
+          })
+          .then(
+            (result) => send({ id: msg.id, result }),
+            (err: unknown) => send({ id: msg.id, error: String(err) }),
+          );
       });
       let closing = false;
       const shutdown = () => {
