@@ -89,4 +89,24 @@ describe('JWT verification (e2e)', () => {
       detail: 'Missing, invalid or expired bearer token',
     });
   });
+
+  // A verified token is remembered (its signature is not checked again), so these check what must still happen.
+  it('refuses a token it accepted before, once the token has expired', async () => {
+    const exp = now() + 2;
+    const header = `Bearer ${forgeJwt({ ...valid(), exp }, TEST_JWT_SECRET)}`;
+    await t.http.get('/api/auth/me').set('Authorization', header).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 + 50 - Date.now()));
+    await t.http.get('/api/auth/me').set('Authorization', header).expect(401);
+  });
+
+  it('refuses an altered copy of a token it accepted', async () => {
+    const token = forgeJwt(valid(), TEST_JWT_SECRET);
+    await t.http.get('/api/auth/me').set('Authorization', `Bearer ${token}`).expect(200);
+    const [h, p, sig] = token.split('.');
+    const otherSig = `${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    const tampered = Buffer.from(JSON.stringify({ ...valid(), roles: ['admin'] })).toString('base64url');
+    for (const altered of [`${h}.${p}.${otherSig}`, `${h}.${tampered}.${sig}`]) {
+      await t.http.get('/api/auth/me').set('Authorization', `Bearer ${altered}`).expect(401);
+    }
+  });
 });

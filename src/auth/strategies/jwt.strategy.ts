@@ -1,28 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { AccessTokenClaims, AuthUser } from '../auth-user.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^bearer\s+(\S+)$/i;
+/** Distinct valid tokens remembered (a few hundred bytes each). */
+const VERIFIED_TOKENS_CAPACITY = 10_000;
 
 /**
  * The access-token policy: a bearer token in `Authorization`, verified with the JwtModule's key and options
  * (auth.module.ts): HS256 only (so `alg: none` and key-confusion tricks fail), issuer and audience checked, expiry
  * enforced; then `exp` required and `sub` a user id. The user comes from the token's claims, so no database read
- * per request.
+ * per request, and a token already verified is not verified again (VerifiedTokens re-checks only its expiry).
  *
  * Called by the global JwtAuthGuard directly, not through passport: passport made a strategy object and a chain of
  * closures per request (~14 KB of garbage, the largest allocation on an authenticated read) for the same check.
  */
 @Injectable()
 export class JwtStrategy {
+  private readonly verified = new VerifiedTokens(VERIFIED_TOKENS_CAPACITY);
+
   constructor(private readonly jwt: JwtService) {}
 
   /** The caller, or `undefined` for a missing, malformed, forged, expired or incomplete token. */
   async authenticate(authorization: string | undefined): Promise<AuthUser | undefined> {
     const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (!token) return undefined;
-    let payload: Partial<AccessTokenClaims> & { exp?: unknown };
+    return this.verified.get(token, Date.now()) ?? this.verify(token);
+  }
+
+  private async verify(token: string): Promise<AuthUser | undefined> {
+    let payload: Partial<AccessTokenClaims> & { exp?: unknown; nbf?: unknown };
     try {
       payload = await this.jwt.verifyAsync(token);
     } catch {
@@ -31,6 +40,10 @@ export class JwtStrategy {
     if (typeof payload.exp !== 'number') return undefined;
     if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return undefined;
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r) => r === 'user' || r === 'admin') : [];
-    return { id: payload.sub, email: String(payload.email ?? ''), roles };
+    const user = { id: payload.sub, email: String(payload.email ?? ''), roles };
+    return this.verified.set(token, user, {
+      exp: payload.exp,
+      nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
+    });
   }
 }
