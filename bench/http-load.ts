@@ -1,5 +1,7 @@
 import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
 import { Agent } from 'node:http';
+import { join } from 'node:path';
 import { timedGet } from './api-client.js';
 import { sleep, summarize } from './stats.js';
 
@@ -71,7 +73,9 @@ export interface PacedLoad {
 
 /**
  * Open-loop load: one GET every 1000/rate ms on schedule, whatever the previous ones are doing, each timed from
- * its send to its response (sub-millisecond). autocannon's `overallRate` is a per-connection quota per second:
+ * its send to its response (sub-millisecond). The first `warmupS` seconds are sent at the same rate but not
+ * counted: they open the client's connections and warm its code (a fresh process), which is not the server's
+ * steady state; failures are counted throughout. autocannon's `overallRate` is a per-connection quota per second:
  * every connection sends back to back until its quota is spent, then waits for the next second, so its "half rate"
  * is bursts at full speed. This is what a steady half-rate stream of requests looks like.
  */
@@ -80,10 +84,12 @@ export async function pacedGet(
   headers: Array<Record<string, string>>,
   rate: number,
   durationS: number,
+  warmupS = 0,
 ): Promise<PacedLoad> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const interval = 1000 / rate;
-  const total = Math.max(1, Math.floor(rate * durationS));
+  const uncounted = Math.floor(rate * warmupS);
+  const total = uncounted + Math.max(1, Math.floor(rate * durationS));
   const latencies: number[] = [];
   const inFlight: Array<Promise<void>> = [];
   let failures = 0;
@@ -98,12 +104,13 @@ export async function pacedGet(
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    maxLateMs = Math.max(maxLateMs, performance.now() - due);
+    const counted = i >= uncounted;
+    if (counted) maxLateMs = Math.max(maxLateMs, performance.now() - due);
     inFlight.push(
       timedGet(url, headers[i % headers.length], agent).then(
         ({ status, ms }) => {
-          if (status === 200) latencies.push(ms);
-          else fail(`status ${status}`);
+          if (status !== 200) fail(`status ${status}`);
+          else if (counted) latencies.push(ms);
         },
         (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
       ),
@@ -112,5 +119,25 @@ export async function pacedGet(
   await Promise.all(inFlight);
   agent.destroy();
   const s = summarize(latencies);
-  return { sent: total, failures, p50: s.p50, p99: s.p99, maxLateMs, firstFailure };
+  return { sent: total - uncounted, failures, p50: s.p50, p99: s.p99, maxLateMs, firstFailure };
+}
+
+/** `pacedGet` run in a child process (bench/paced-client.ts), so the measuring client's own pauses stay out of it. */
+export function pacedGetInChild(
+  url: string,
+  headers: Array<Record<string, string>>,
+  rate: number,
+  durationS: number,
+  warmupS: number,
+): Promise<PacedLoad> {
+  const args = JSON.stringify({ url, headers, rate, durationS, warmupS });
+  const child = fork(join(__dirname, 'paced-client.js'), [args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (msg: { result?: PacedLoad; error?: string }) =>
+      msg.result ? resolve(msg.result) : reject(new Error(`paced client failed: ${msg.error}`)),
+    );
+    child.once('exit', (code) => reject(new Error(`paced client exited with ${code} before answering`)));
+  });
 }

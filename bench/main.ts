@@ -100,17 +100,19 @@ async function bench(options: BenchOptions): Promise<boolean> {
     });
     cleanups.push(() => llm.stop());
     helpers.push(llm.pid);
-    const baseline = await startChildService(join(__dirname, 'servers', 'express-baseline.js'), {
-      llmUrl: llm.url,
-      pingMs: IDLE_PING_MS,
-    });
-    cleanups.push(() => baseline.stop());
-    helpers.push(baseline.pid);
     const db = await prepareDatabase(workDir, options.databaseUrl);
     cleanups.push(async () => {
       if (options.keepDatabase) notes.push(`database kept for inspection: ${db.env.DATABASE_URL}`);
       else await db.drop();
     });
+    const baseline = await startChildService(join(__dirname, 'servers', 'express-baseline.js'), {
+      llmUrl: llm.url,
+      pingMs: IDLE_PING_MS,
+      // PGlite lives inside the app's process: there is no database a baseline could share.
+      databaseUrl: db.kind === 'postgres' ? db.env.DATABASE_URL : undefined,
+    });
+    cleanups.push(() => baseline.stop());
+    helpers.push(baseline.pid);
     database = db.description;
     progress(`starting the app on ${db.description}`);
     app = await startApp({ cwd: workDir, env: appEnv(llm.url, db, options.appEnv), cpuProfileDir: profileDir });

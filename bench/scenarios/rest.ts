@@ -1,13 +1,25 @@
-import { createUsers, uploadText } from '../api-client.js';
+import { createUsers, uploadText, type BenchUser } from '../api-client.js';
 import { Corpus } from '../corpus.js';
-import { describeLoad, httpLoad, pacedGet, type HttpLoad } from '../http-load.js';
+import { describeLoad, httpLoad, pacedGetInChild, type HttpLoad } from '../http-load.js';
 import { check, info, type Row } from '../report.js';
-import type { Scenario } from './scenario.js';
+import { settle, type BenchContext, type Scenario } from './scenario.js';
 
 const LIST_DOCUMENTS = 25;
 
 function mean(loads: HttpLoad[]): number {
   return loads.reduce((sum, l) => sum + l.rps, 0) / loads.length;
+}
+
+/** Paced requests sent before the measured ones, not counted: the client's connections and code warming up. */
+const PACED_WARMUP_S = 1;
+
+/** The documents list on the bare baseline (PostgreSQL only), paced like the app's, for the same users. */
+async function bareList(ctx: BenchContext, users: BenchUser[], rate: number, durationS: number) {
+  const headers = users.map((u) => ({
+    'x-user-id': (JSON.parse(Buffer.from(u.token.split('.')[1], 'base64url').toString('utf8')) as { sub: string }).sub,
+  }));
+  await settle(ctx);
+  return pacedGetInChild(`${ctx.baseline.url}/documents`, headers, rate, durationS, PACED_WARMUP_S);
 }
 
 /**
@@ -63,7 +75,10 @@ export const restScenario: Scenario = {
     const max = await httpLoad({ ...list, durationS });
     const halfRate = max.rps / 2;
     const burst = await httpLoad({ ...list, durationS: halfRateS, overallRate: halfRate });
-    const paced = await pacedGet(list.url, list.headers, halfRate, halfRateS);
+    // The paced runs start on a quiet app, not on the tail of the bursts above.
+    await settle(ctx);
+    const paced = await pacedGetInChild(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S);
+    const bareListed = ctx.database === 'postgres' ? await bareList(ctx, users, halfRate, halfRateS) : undefined;
     rows.push(
       info(`GET /api/documents (20 of ${LIST_DOCUMENTS} rows, ${listUsers} users) at max rate`, describeLoad(max)),
       check(
@@ -73,6 +88,12 @@ export const restScenario: Scenario = {
         paced.p99 <= 10 && paced.failures === 0,
       ),
       info('  same rate, autocannon overallRate (bursts each second)', describeLoad(burst)),
+      info(
+        '  baseline: bare Express + pg, the same query and JSON, same paced rate (no auth, no framework)',
+        bareListed
+          ? `p99 ${bareListed.p99.toFixed(1)} ms (p50 ${bareListed.p50.toFixed(1)} ms${bareListed.failures ? `, ${bareListed.failures} failed` : ''})`
+          : 'not measured: embedded PGlite lives in the app process, so no other process can query it',
+      ),
     );
     if (paced.firstFailure)
       ctx.note(`rest: ${paced.failures} paced request(s) failed, the first with: ${paced.firstFailure}`);
@@ -80,6 +101,7 @@ export const restScenario: Scenario = {
     if (app.some((l) => l.failures) || bare.some((l) => l.failures) || max.failures) {
       ctx.note('rest: some requests failed under load (see the rows); their latencies are not in the percentiles');
     }
+    if (bareListed?.firstFailure) ctx.note(`rest: the bare baseline's first failure: ${bareListed.firstFailure}`);
     return rows;
   },
 };

@@ -2,9 +2,12 @@
 // Node service between a client and the model does: `POST /relay` opens an SSE response with a ping timer, sends
 // one request to the model with undici (the HTTP client the app gives the Anthropic SDK) and passes the model's
 // bytes through unparsed, aborting upstream when the client leaves. No auth, no validation, no database, no SDK.
+// With a PostgreSQL database, also `GET /documents`: the app's documents list query for the user named in
+// `x-user-id`, mapped to the same JSON, on a pg pool of the app's default size: no auth, no framework.
 import express from 'express';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
+import { Pool } from 'pg';
 import { Agent } from 'undici';
 import { serveAsChild } from './serve-as-child.js';
 
@@ -51,6 +54,26 @@ serveAsChild(async (args) => {
       res.end();
     })().catch(() => res.destroy());
   });
+  const pool = args.databaseUrl ? new Pool({ connectionString: String(args.databaseUrl), max: 10 }) : undefined;
+  if (pool) {
+    app.get('/documents', (req, res, next) => {
+      pool
+        .query<{
+          id: string;
+          title: string;
+          mime_type: string;
+          size_bytes: number;
+          chunk_count: number;
+          status: string;
+          created_at: Date;
+        }>(
+          `SELECT id, title, mime_type, size_bytes, chunk_count, status, created_at FROM documents WHERE user_id = $1
+           ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+          [req.header('x-user-id'), 20, 0],
+        )
+        .then(({ rows }) => res.json(rows.map((d) => ({ ...d, created_at: d.created_at.toISOString() }))), next);
+    });
+  }
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -66,6 +89,7 @@ serveAsChild(async (args) => {
         server.closeAllConnections();
         server.close(() => resolve());
         void upstream.destroy();
+        void pool?.end();
       }),
   };
 });
