@@ -54,6 +54,12 @@ export async function createUsers(appUrl: string, scenario: string, count: numbe
   return users;
 }
 
+/** The user id a token names (its `sub`), for baselines that query the database directly. */
+export function userIdOf(user: BenchUser): string {
+  const payload = Buffer.from(user.token.split('.')[1], 'base64url').toString('utf8');
+  return (JSON.parse(payload) as { sub: string }).sub;
+}
+
 const auth = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });
 
 export function uploadText(appUrl: string, user: BenchUser, title: string, content: string): Promise<DocumentBody> {

@@ -121,7 +121,15 @@ async function bench(options: BenchOptions): Promise<boolean> {
       const code = await running.stop();
       if (code !== 0) notes.push(`the app exited with ${code} at the end of the run`);
     });
-    const ctx: BenchContext = { options, database: db.kind, app, llm, baseline, note: (t) => notes.push(t) };
+    const ctx: BenchContext = {
+      options,
+      database: db.kind,
+      databaseUrl: db.kind === 'postgres' ? db.env.DATABASE_URL : undefined,
+      app,
+      llm,
+      baseline,
+      note: (t) => notes.push(t),
+    };
     ({ rows, broken } = await runScenarios(ctx, options.scenarios));
   } catch (err) {
     broken = true;

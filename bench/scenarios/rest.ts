@@ -1,4 +1,4 @@
-import { createUsers, uploadText, type BenchUser } from '../api-client.js';
+import { createUsers, uploadText, userIdOf, type BenchUser } from '../api-client.js';
 import { Corpus } from '../corpus.js';
 import { describeLoad, httpLoad, pacedGetInChild, type HttpLoad } from '../http-load.js';
 import { check, info, type Row } from '../report.js';
@@ -15,9 +15,7 @@ const PACED_WARMUP_S = 1;
 
 /** The documents list on the bare baseline (PostgreSQL only), paced like the app's, for the same users. */
 async function bareList(ctx: BenchContext, users: BenchUser[], rate: number, durationS: number) {
-  const headers = users.map((u) => ({
-    'x-user-id': (JSON.parse(Buffer.from(u.token.split('.')[1], 'base64url').toString('utf8')) as { sub: string }).sub,
-  }));
+  const headers = users.map((u) => ({ 'x-user-id': userIdOf(u) }));
   await settle(ctx);
   return pacedGetInChild(`${ctx.baseline.url}/documents`, headers, rate, durationS, PACED_WARMUP_S);
 }

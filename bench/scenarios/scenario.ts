@@ -9,6 +9,8 @@ import { sleep } from '../stats.js';
 export interface BenchContext {
   options: BenchOptions;
   database: BenchDatabase['kind'];
+  /** The run's PostgreSQL database (unset on PGlite, which lives inside the app's process). */
+  databaseUrl?: string;
   app: AppProcess;
   /** The scripted Anthropic server the app streams from (its own process). */
   llm: ChildService;

@@ -80,6 +80,20 @@ const SEARCH_SQL = `
   JOIN documents d ON d.id = p.document_id AND d.user_id = $1
   ORDER BY p.score DESC, p.document_id, p.ordinal`;
 
+/**
+ * The search statement and its parameters. Exported so `npm run bench` can time this exact SQL straight against
+ * PostgreSQL, beside the same search over HTTP.
+ */
+export function searchStatement(
+  userId: string,
+  query: string,
+  language: string,
+  page: { limit: number; offset: number },
+  cap = RANKED_CANDIDATES_CAP,
+): [string, unknown[]] {
+  return [SEARCH_SQL, [userId, language, query, page.limit, page.offset, HEADLINE_OPTIONS, cap]];
+}
+
 /** Autovacuum's default analyze threshold: 50 rows plus 10% of the table changed since the last ANALYZE. */
 const ANALYZE_BASE_ROWS = 50;
 const ANALYZE_SCALE = 0.1;
@@ -101,15 +115,7 @@ export class DocumentChunksRepository {
     page: { limit: number; offset: number },
     cap = RANKED_CANDIDATES_CAP,
   ): Promise<RankedPage> {
-    const rows: HitRow[] = await this.dataSource.query(SEARCH_SQL, [
-      userId,
-      language,
-      query,
-      page.limit,
-      page.offset,
-      HEADLINE_OPTIONS,
-      cap,
-    ]);
+    const rows: HitRow[] = await this.dataSource.query(...searchStatement(userId, query, language, page, cap));
     // An empty page (no match, or an offset past the matches) carries no count.
     const total = rows.length ? Number(rows[0].matched) : 0;
     return {
