@@ -92,9 +92,9 @@ interface Measured {
 }
 
 /** RSS and JS heap right after a full GC: what the process holds, not what it has not collected yet. */
-async function afterGc(process: Measured): Promise<{ rssKb: number; heapKb: number }> {
-  const heapKb = await process.fullGc();
-  return { rssKb: await steadyRssKb(() => process.rssKb()), heapKb };
+async function afterGc(measured: Measured): Promise<{ rssKb: number; heapKb: number }> {
+  const heapKb = await measured.fullGc();
+  return { rssKb: await steadyRssKb(() => measured.rssKb()), heapKb };
 }
 
 /**
@@ -108,22 +108,22 @@ async function measureIdle(
   ctx: BenchContext,
   n: number,
   targets: (from: number, count: number) => StreamTarget[],
-  process: Measured,
+  measured: Measured,
 ): Promise<IdleMeasure> {
   const warmup = new HeldStreams(n);
   await warmup.open(targets(0, Math.ceil(n / 4)));
   await warmup.closeAll();
   await settle(ctx);
 
-  const before = await afterGc(process);
+  const before = await afterGc(measured);
   const held = new HeldStreams(n);
   const half = Math.floor(n / 2);
   const openedHalf = await held.open(targets(0, half));
   await sleep(HALF_HOLD_MS);
-  const atHalf = await afterGc(process);
+  const atHalf = await afterGc(measured);
   const openedRest = await held.open(targets(half, n - half));
   await sleep(HOLD_MS);
-  const atFull = await afterGc(process);
+  const atFull = await afterGc(measured);
   const results = await held.closeAll();
   await settle(ctx);
   return {

@@ -85,10 +85,19 @@ function toHeaderList(headers: RequestInit['headers']): string[] {
   return list;
 }
 
-/** The SDK sends JSON as a string; a stream or form body would need fetch's body handling, which this client omits. */
-function requestBody(body: RequestInit['body']): string | Uint8Array | undefined {
+const utf8 = new TextEncoder();
+
+/**
+ * The SDK sends JSON as a string; a stream or form body would need fetch's body handling, which this client omits.
+ * A string is encoded into bytes of its own: undici keeps the body it was given for the whole request (an open
+ * stream's life), and from a string it would keep both the string and a `Buffer.from` copy, which for a body under
+ * 4 KB is a slice of Node's shared 8 KB pool and pins the whole pool chunk (heap snapshots of idle streams: ~7.5 KB
+ * per stream for a 3.2 KB request, ~3.2 KB this way).
+ */
+function requestBody(body: RequestInit['body']): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return utf8.encode(body);
+  if (body instanceof Uint8Array) return body;
   throw new TypeError('ModelHttpClient sends string or byte bodies only');
 }
 
