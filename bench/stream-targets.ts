@@ -50,13 +50,13 @@ export function appTarget(appUrl: string, token: string, prompt: string): Stream
 }
 
 /**
- * The bare relay baseline (`POST /relay`): the model's answer passed through byte for byte, so its frames are the
- * model's own.
+ * A relay baseline: `bytes` (POST /relay, the model's answer passed through byte for byte) or `sdk` (POST /sdk-relay,
+ * read through the Anthropic SDK and each event written back): either way its frames are the model's own events.
  */
-export function relayTarget(baselineUrl: string, prompt: string): StreamTarget {
+export function relayTarget(baselineUrl: string, prompt: string, kind: 'bytes' | 'sdk' = 'bytes'): StreamTarget {
   return {
-    label: 'relay',
-    url: new URL('/relay', baselineUrl),
+    label: kind === 'sdk' ? 'sdk relay' : 'relay',
+    url: new URL(kind === 'sdk' ? '/sdk-relay' : '/relay', baselineUrl),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ prompt }),
     isToken: isModelToken,

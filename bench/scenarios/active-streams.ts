@@ -74,7 +74,8 @@ async function stepUp(
  * Concurrent chat streams through the app, stepped up; and first the same steps straight from the scripted model
  * to the bench client (no app): the most streams this machine can carry at this pacing at all, since model server,
  * client and app share its cores. The app cannot hold more than that ceiling. Then through the bare relay: what one
- * Node process in the middle holds when it does nothing but pass bytes on.
+ * Node process in the middle holds when it does nothing but pass bytes on; and through the SDK relay: what it holds
+ * when it reads the model through the Anthropic SDK, as the app must.
  */
 export const activeStreamsScenario: Scenario = {
   name: 'active',
@@ -88,6 +89,9 @@ export const activeStreamsScenario: Scenario = {
     const users = await createUsers(ctx.app.url, 'active', Math.ceil(Math.max(...steps) / STREAMS_PER_USER));
     const direct = await stepUp(ctx, 'direct', steps, streamMs, () => directTarget(ctx.llm.url, prompt));
     const relay = await stepUp(ctx, 'relay', steps, streamMs, () => relayTarget(ctx.baseline.url, prompt));
+    const sdkRelay = await stepUp(ctx, 'sdk relay', steps, streamMs, () =>
+      relayTarget(ctx.baseline.url, prompt, 'sdk'),
+    );
     const app = await stepUp(ctx, 'app', steps, streamMs, (i) =>
       appTarget(ctx.app.url, users[i % users.length].token, prompt),
     );
@@ -104,7 +108,12 @@ export const activeStreamsScenario: Scenario = {
         '  baseline: streams held through a bare relay (no auth, no database, bytes passed through)',
         held(relay.held),
       ),
+      info(
+        '  baseline: streams held through an SDK relay (the model read through the SDK, events re-sent)',
+        held(sdkRelay.held),
+      ),
       ...app.rows,
+      ...sdkRelay.rows,
       ...relay.rows,
       ...direct.rows,
     ];

@@ -141,7 +141,8 @@ async function measureIdle(
 /**
  * Idle chat streams: `POST /api/chat` whose model never answers (`[[hang]]`), held by pings. Then the same
  * measurement on the bare relay (an SSE response + one pending undici request to the model per stream, no run, no
- * database), which shows how much of the figure any Node relay on the same HTTP client pays.
+ * database), which shows how much of the figure any Node relay on the same HTTP client pays, and on the SDK relay
+ * (the same, through the Anthropic SDK), which shows what reading the model through the SDK adds to that.
  */
 export const idleStreamsScenario: Scenario = {
   name: 'idle',
@@ -157,18 +158,19 @@ export const idleStreamsScenario: Scenario = {
         ),
       ctx.app,
     );
-    const relay = await measureIdle(
-      ctx,
-      n,
-      (_from, count) => Array.from({ length: count }, () => relayTarget(ctx.baseline.url, promptFor('hang'))),
-      { rssKb: () => rssOf(ctx.baseline.pid), fullGc: () => ctx.baseline.call<number>('gc') },
-    );
+    const baselineProcess = { rssKb: () => rssOf(ctx.baseline.pid), fullGc: () => ctx.baseline.call<number>('gc') };
+    const relays = (kind: 'bytes' | 'sdk') => (_from: number, count: number) =>
+      Array.from({ length: count }, () => relayTarget(ctx.baseline.url, promptFor('hang'), kind));
+    const relay = await measureIdle(ctx, n, relays('bytes'), baselineProcess);
+    const sdkRelay = await measureIdle(ctx, n, relays('sdk'), baselineProcess);
 
     const open = app.results.filter((r) => r.status === 200 && !r.error).length;
     if (open === 0) throw new Error(`no idle stream opened: ${app.results[0]?.error ?? 'no result'}`);
     // Every stream saw the whole second hold, so each got at least two pings if pings flow.
     const pinged = app.results.filter((r) => r.pings >= 2).length;
-    const relayPinged = relay.results.filter((r) => r.pings >= 2).length;
+    const pingedOf = (m: IdleMeasure) => m.results.filter((r) => r.pings >= 2).length;
+    const baseline = (m: IdleMeasure) =>
+      `${m.perStreamKb.toFixed(1)} KB per stream, JS heap ${m.heapPerStreamKb.toFixed(1)} KB (${pingedOf(m)} of ${n} pinged); app / baseline ${(app.perStreamKb / m.perStreamKb).toFixed(2)}x`;
     ctx.note(
       `idle: open-files limit ${ctx.app.openFilesLimit()} for the app, ${ownOpenFilesLimit()} for the bench (each idle stream holds a client socket and a model socket in the app)`,
     );
@@ -193,7 +195,11 @@ export const idleStreamsScenario: Scenario = {
       ),
       info(
         '  baseline: bare relay (SSE response + one pending undici request to the model), same method',
-        `${relay.perStreamKb.toFixed(1)} KB per stream, JS heap ${relay.heapPerStreamKb.toFixed(1)} KB (${relayPinged} of ${n} pinged); app / baseline ${(app.perStreamKb / relay.perStreamKb).toFixed(2)}x`,
+        baseline(relay),
+      ),
+      info(
+        '  baseline: SDK relay (the same, reading the model through the Anthropic SDK on the same client)',
+        baseline(sdkRelay),
       ),
     ];
   },

@@ -1,7 +1,10 @@
-// The baselines: a bare Express app answering what the app's liveness route answers; and a bare relay, the least any
+// The baselines: a bare Express app answering what the app's liveness route answers; a bare relay, the least any
 // Node service between a client and the model does: `POST /relay` opens an SSE response with a ping timer, sends
 // one request to the model with undici (the HTTP client the app gives the Anthropic SDK) and passes the model's
-// bytes through unparsed, aborting upstream when the client leaves. No auth, no validation, no database, no SDK.
+// bytes through unparsed, aborting upstream when the client leaves (no auth, no validation, no database, no SDK);
+// and an SDK relay, `POST /sdk-relay`: the same, but the model is read through the Anthropic SDK on the app's
+// ModelHttpClient and each event written back as SSE, which is the least a service that reads the model through
+// the SDK (as this one must) does per stream.
 // With a PostgreSQL database, also `GET /documents`: the app's documents list query for the user named in
 // `x-user-id`, mapped to the same JSON, on a pg pool of the app's default size: no auth, no framework.
 import express from 'express';
@@ -9,6 +12,8 @@ import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { Agent } from 'undici';
+import Anthropic from '@anthropic-ai/sdk';
+import { ModelHttpClient } from '../../src/agents/llm/model-http-client.js';
 import { serveAsChild } from './serve-as-child.js';
 
 /** A full GC (the inspector's `HeapProfiler.collectGarbage`); resolves with the JS heap in use afterwards (KB). */
@@ -23,15 +28,15 @@ async function collectGarbage(): Promise<number> {
   }
 }
 
-serveAsChild(async (args) => {
-  const app = express();
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  const model = new URL(String(args.llmUrl));
-  const pingMs = Number(args.pingMs);
-  const upstream = new Agent();
-  app.post('/relay', express.json(), (req, res) => {
+/**
+ * `POST {prompt}`: an SSE response with a ping timer, fed by `relay` until the model's answer ends; the client
+ * leaving aborts it (and with it the model request).
+ */
+function sseRelay(
+  pingMs: number,
+  relay: (prompt: string, signal: AbortSignal, write: (chunk: string | Uint8Array) => void) => Promise<void>,
+): express.RequestHandler {
+  return (req, res) => {
     const prompt = typeof req.body?.prompt === 'string' ? req.body.prompt : '[[hang]]';
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.flushHeaders();
@@ -41,19 +46,54 @@ serveAsChild(async (args) => {
       clearInterval(ping);
       leave.abort();
     });
-    void (async () => {
+    relay(prompt, leave.signal, (chunk) => res.write(chunk)).then(
+      () => res.end(),
+      () => res.destroy(),
+    );
+  };
+}
+
+serveAsChild(async (args) => {
+  const app = express();
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  const model = new URL(String(args.llmUrl));
+  const pingMs = Number(args.pingMs);
+  const upstream = new Agent();
+  const modelHttp = new ModelHttpClient();
+  const sdk = new Anthropic({ apiKey: 'bench', baseURL: model.origin, maxRetries: 0, fetch: modelHttp.fetch });
+  const body = (prompt: string) => ({
+    model: 'claude-sonnet-5-5',
+    max_tokens: 1024,
+    stream: true as const,
+    messages: [{ role: 'user' as const, content: prompt }],
+  });
+  // Bytes passed through unparsed.
+  app.post(
+    '/relay',
+    express.json(),
+    sseRelay(pingMs, async (prompt, signal, write) => {
       const answer = await upstream.request({
         origin: model.origin,
         path: '/v1/messages',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ stream: true, messages: [{ role: 'user', content: prompt }] }),
-        signal: leave.signal,
+        body: JSON.stringify(body(prompt)),
+        signal,
       });
-      for await (const chunk of answer.body) res.write(chunk);
-      res.end();
-    })().catch(() => res.destroy());
-  });
+      for await (const chunk of answer.body) write(chunk);
+    }),
+  );
+  // Through the SDK, as the app reads the model: each event parsed and written back as the same SSE event.
+  app.post(
+    '/sdk-relay',
+    express.json(),
+    sseRelay(pingMs, async (prompt, signal, write) => {
+      const stream = await sdk.messages.create(body(prompt), { signal });
+      for await (const event of stream) write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    }),
+  );
   const pool = args.databaseUrl ? new Pool({ connectionString: String(args.databaseUrl), max: 10 }) : undefined;
   if (pool) {
     app.get('/documents', (req, res, next) => {
@@ -89,6 +129,7 @@ serveAsChild(async (args) => {
         server.closeAllConnections();
         server.close(() => resolve());
         void upstream.destroy();
+        void modelHttp.close();
         void pool?.end();
       }),
   };
