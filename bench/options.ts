@@ -9,6 +9,11 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 export interface Sizes {
   /** Text deltas per scripted answer unless --deltas says otherwise (smoke keeps streams short). */
   deltas: number;
+  /**
+   * Whether the stream scenarios also run the relay baselines (idle, 100 concurrent, active). --quick leaves them
+   * out to stay under a minute; --smoke keeps them so CI exercises every path of the harness.
+   */
+  streamBaselines: boolean;
   firstToken: {
     /** Sequential first-token samples per side (direct and app, interleaved). */
     sequential: number;
@@ -37,6 +42,7 @@ export interface Sizes {
 const SIZES: Record<Mode, Sizes> = {
   full: {
     deltas: 64,
+    streamBaselines: true,
     firstToken: { sequential: 200, gapStreams: 8, concurrent: 100, concurrentRounds: 4 },
     active: { steps: [100, 250, 500, 1000], streamMs: 6_000 },
     idle: { streams: 2_000 },
@@ -46,15 +52,17 @@ const SIZES: Record<Mode, Sizes> = {
   },
   quick: {
     deltas: 64,
-    firstToken: { sequential: 30, gapStreams: 1, concurrent: 100, concurrentRounds: 1 },
-    active: { steps: [100, 500], streamMs: 2_000 },
-    idle: { streams: 400 },
-    rest: { durationS: 1, rounds: 1, connections: 32, warmupS: 1, halfRateS: 2, listUsers: 8 },
-    ingestion: { textDocs: 2, textBytes: 2_000_000, pdfDocs: 1, pdfTextBytes: 300_000 },
-    search: { chunks: 5_000, documents: 5, rounds: 5, budgetS: 4 },
+    streamBaselines: false,
+    firstToken: { sequential: 20, gapStreams: 1, concurrent: 100, concurrentRounds: 1 },
+    active: { steps: [250], streamMs: 2_000 },
+    idle: { streams: 200 },
+    rest: { durationS: 1, rounds: 1, connections: 32, warmupS: 1, halfRateS: 1, listUsers: 2 },
+    ingestion: { textDocs: 1, textBytes: 2_000_000, pdfDocs: 1, pdfTextBytes: 300_000 },
+    search: { chunks: 2_000, documents: 2, rounds: 4, budgetS: 3 },
   },
   smoke: {
     deltas: 16,
+    streamBaselines: true,
     firstToken: { sequential: 6, gapStreams: 1, concurrent: 10, concurrentRounds: 1 },
     active: { steps: [20], streamMs: 600 },
     idle: { streams: 50 },

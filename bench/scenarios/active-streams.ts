@@ -1,5 +1,5 @@
 import { createUsers } from '../api-client.js';
-import { check, info, type Row } from '../report.js';
+import { BASELINE_NOT_RUN, check, info, type Row } from '../report.js';
 import { aggregate, measuringClientLag, runConcurrent, type StreamStats } from '../stream-load.js';
 import type { StreamTarget } from '../sse-client.js';
 import { appTarget, directTarget, promptFor, relayTarget } from '../stream-targets.js';
@@ -88,14 +88,19 @@ export const activeStreamsScenario: Scenario = {
     const prompt = promptFor(pacing);
     const users = await createUsers(ctx.app.url, 'active', Math.ceil(Math.max(...steps) / STREAMS_PER_USER));
     const direct = await stepUp(ctx, 'direct', steps, streamMs, () => directTarget(ctx.llm.url, prompt));
-    const relay = await stepUp(ctx, 'relay', steps, streamMs, () => relayTarget(ctx.baseline.url, prompt));
-    const sdkRelay = await stepUp(ctx, 'sdk relay', steps, streamMs, () =>
-      relayTarget(ctx.baseline.url, prompt, 'sdk'),
-    );
+    const notRun = { rows: [], held: undefined };
+    const withBaselines = ctx.options.sizes.streamBaselines;
+    const relay = withBaselines
+      ? await stepUp(ctx, 'relay', steps, streamMs, () => relayTarget(ctx.baseline.url, prompt))
+      : notRun;
+    const sdkRelay = withBaselines
+      ? await stepUp(ctx, 'sdk relay', steps, streamMs, () => relayTarget(ctx.baseline.url, prompt, 'sdk'))
+      : notRun;
     const app = await stepUp(ctx, 'app', steps, streamMs, (i) =>
       appTarget(ctx.app.url, users[i % users.length].token, prompt),
     );
-    const held = (n: number) => (n ? `${n} (steps ${steps.join('/')})` : `none (steps ${steps.join('/')})`);
+    const held = (n: number | undefined) =>
+      n === undefined ? BASELINE_NOT_RUN : `${n || 'none'} (steps ${steps.join('/')})`;
     return [
       check(
         `active streams held at once (0 lost, no gap > ${STALL_MS} ms), ${pacing.count} deltas ${pacing.delayMs} ms apart`,

@@ -1,6 +1,6 @@
 import { createUsers } from '../api-client.js';
-import { check, info, type Row } from '../report.js';
-import type { StreamResult } from '../sse-client.js';
+import { BASELINE_NOT_RUN, check, info, type Row } from '../report.js';
+import type { StreamResult, StreamTarget } from '../sse-client.js';
 import { aggregate, measuringClientLag, runConcurrent, runSequential, type StreamStats } from '../stream-load.js';
 import { appTarget, directTarget, promptFor, relayTarget, type Pacing } from '../stream-targets.js';
 import { ms } from '../stats.js';
@@ -104,12 +104,15 @@ export const firstTokenScenario: Scenario = {
     const n = sizes.concurrent;
     const { lag } = await measuringClientLag(async () => {
       for (let round = 0; round < sizes.concurrentRounds; round++) {
-        for (const [results, target] of [
+        const sides: Array<[StreamResult[], StreamTarget]> = [
           [direct, directTarget(ctx.llm.url, prompt)],
           [app, appTarget(ctx.app.url, user.token, prompt)],
-          [relay, relayTarget(ctx.baseline.url, prompt)],
-          [sdkRelay, relayTarget(ctx.baseline.url, prompt, 'sdk')],
-        ] as const) {
+        ];
+        if (ctx.options.sizes.streamBaselines) {
+          sides.push([relay, relayTarget(ctx.baseline.url, prompt)]);
+          sides.push([sdkRelay, relayTarget(ctx.baseline.url, prompt, 'sdk')]);
+        }
+        for (const [results, target] of sides) {
           results.push(...(await runConcurrent(Array(n).fill(target), { timeoutMs: STREAM_TIMEOUT_MS })));
           await settle(ctx);
         }
@@ -118,6 +121,7 @@ export const firstTokenScenario: Scenario = {
     const conc = pair(direct, app, true);
     const concAdded = conc.app.firstToken.p99 - conc.direct.firstToken.p99;
     const baseline = (results: StreamResult[]) => {
+      if (!results.length) return BASELINE_NOT_RUN;
       const s = aggregate(results, Infinity, true);
       const added = s.firstToken.p99 - conc.direct.firstToken.p99;
       return `first token ${s.firstToken.p50.toFixed(1)} / ${s.firstToken.p99.toFixed(1)} ms (p50 / p99)${failures(s)}; added p99 ${ms(added)}`;

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createUsers } from '../api-client.js';
 import { ownOpenFilesLimit } from '../app-process.js';
-import { check, info } from '../report.js';
+import { BASELINE_NOT_RUN, check, info } from '../report.js';
 import { openStream, type StreamResult, type StreamTarget } from '../sse-client.js';
 import { appTarget, promptFor, relayTarget } from '../stream-targets.js';
 import { settlesWithin, sleep } from '../stats.js';
@@ -161,16 +161,19 @@ export const idleStreamsScenario: Scenario = {
     const baselineProcess = { rssKb: () => rssOf(ctx.baseline.pid), fullGc: () => ctx.baseline.call<number>('gc') };
     const relays = (kind: 'bytes' | 'sdk') => (_from: number, count: number) =>
       Array.from({ length: count }, () => relayTarget(ctx.baseline.url, promptFor('hang'), kind));
-    const relay = await measureIdle(ctx, n, relays('bytes'), baselineProcess);
-    const sdkRelay = await measureIdle(ctx, n, relays('sdk'), baselineProcess);
+    const withBaselines = ctx.options.sizes.streamBaselines;
+    const relay = withBaselines ? await measureIdle(ctx, n, relays('bytes'), baselineProcess) : undefined;
+    const sdkRelay = withBaselines ? await measureIdle(ctx, n, relays('sdk'), baselineProcess) : undefined;
 
     const open = app.results.filter((r) => r.status === 200 && !r.error).length;
     if (open === 0) throw new Error(`no idle stream opened: ${app.results[0]?.error ?? 'no result'}`);
     // Every stream saw the whole second hold, so each got at least two pings if pings flow.
     const pinged = app.results.filter((r) => r.pings >= 2).length;
     const pingedOf = (m: IdleMeasure) => m.results.filter((r) => r.pings >= 2).length;
-    const baseline = (m: IdleMeasure) =>
-      `${m.perStreamKb.toFixed(1)} KB per stream, JS heap ${m.heapPerStreamKb.toFixed(1)} KB (${pingedOf(m)} of ${n} pinged); app / baseline ${(app.perStreamKb / m.perStreamKb).toFixed(2)}x`;
+    const baseline = (m: IdleMeasure | undefined) =>
+      !m
+        ? BASELINE_NOT_RUN
+        : `${m.perStreamKb.toFixed(1)} KB per stream, JS heap ${m.heapPerStreamKb.toFixed(1)} KB (${pingedOf(m)} of ${n} pinged); app / baseline ${(app.perStreamKb / m.perStreamKb).toFixed(2)}x`;
     ctx.note(
       `idle: open-files limit ${ctx.app.openFilesLimit()} for the app, ${ownOpenFilesLimit()} for the bench (each idle stream holds a client socket and a model socket in the app)`,
     );
