@@ -14,6 +14,10 @@ import { Pool } from 'pg';
 import { Agent } from 'undici';
 import Anthropic from '@anthropic-ai/sdk';
 import { ModelHttpClient } from '../../src/agents/llm/model-http-client.js';
+import type { DocumentResponseDto } from '../../src/documents/dto/document-response.dto.js';
+
+/** A documents row as pg returns it: the app's response fields, with the timestamp still a Date. */
+type DocumentRow = Omit<DocumentResponseDto, 'created_at'> & { created_at: Date };
 import { serveAsChild } from './serve-as-child.js';
 
 /** A full GC (the inspector's `HeapProfiler.collectGarbage`); resolves with the JS heap in use afterwards (KB). */
@@ -98,15 +102,7 @@ serveAsChild(async (args) => {
   if (pool) {
     app.get('/documents', (req, res, next) => {
       pool
-        .query<{
-          id: string;
-          title: string;
-          mime_type: string;
-          size_bytes: number;
-          chunk_count: number;
-          status: string;
-          created_at: Date;
-        }>(
+        .query<DocumentRow>(
           `SELECT id, title, mime_type, size_bytes, chunk_count, status, created_at FROM documents WHERE user_id = $1
            ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
           [req.header('x-user-id'), 20, 0],
