@@ -1,6 +1,7 @@
 // The few API calls scenarios make to set up and check their load (the load itself is autocannon or SSE).
 
 import { Agent, get as httpGet } from 'node:http';
+import { decodeJwtPayload } from '../test/support/jwt.js';
 
 export interface BenchUser {
   email: string;
@@ -56,8 +57,7 @@ export async function createUsers(appUrl: string, scenario: string, count: numbe
 
 /** The user id a token names (its `sub`), for baselines that query the database directly. */
 export function userIdOf(user: BenchUser): string {
-  const payload = Buffer.from(user.token.split('.')[1], 'base64url').toString('utf8');
-  return (JSON.parse(payload) as { sub: string }).sub;
+  return String(decodeJwtPayload(user.token).sub);
 }
 
 const auth = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });

@@ -6,7 +6,13 @@ import process from 'node:process';
 
 const root = join(import.meta.dirname, '..');
 const built = ['dist/src/main.js', 'dist/bench/main.js', 'dist/bench/servers/llm-server.js'].map((f) => join(root, f));
-const sources = ['src', 'bench', 'test/fixtures/scripted-anthropic', 'test/fixtures/documents/pdf.ts'];
+const sources = [
+  'src',
+  'bench',
+  'test/fixtures/scripted-anthropic',
+  'test/fixtures/documents/pdf.ts',
+  'test/support/jwt.ts',
+];
 const compiled = /\.(ts|mjs|ya?ml|md)$/;
 
 function newest(path, best = { path: '', mtime: 0 }) {
