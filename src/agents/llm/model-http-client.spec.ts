@@ -97,6 +97,18 @@ describe('ModelHttpClient (the HTTP client under the Anthropic SDK)', () => {
     await expect(res.json()).resolves.toEqual({ echoed: { hello: 'world' } });
   });
 
+  it('sends the body in one piece with its byte length, not chunked, whatever length the caller claimed', async () => {
+    const s = await server((_req, _body, res) => res.end());
+    const body = JSON.stringify({ text: 'héllo ✓ '.repeat(500) });
+    await (await client.fetch(s.url, { method: 'POST', headers: { 'content-length': '3' }, body })).text();
+    await (await client.fetch(s.url, { method: 'POST', body: '' })).text();
+
+    expect(s.seen[0].body).toBe(body);
+    expect(s.seen[0].headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(s.seen[0].headers['transfer-encoding']).toBeUndefined();
+    expect([s.seen[1].body, s.seen[1].headers['content-length']]).toEqual(['', '0']);
+  });
+
   it('takes headers as a plain object too', async () => {
     const s = await server((_req, _body, res) => res.end());
     await (await client.fetch(s.url, { headers: { 'X-Custom': 'yes' } })).text();

@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
+import { ResponseHeaders } from './response-headers.js';
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -25,14 +25,23 @@ export class ModelHttpClient {
       throw new TypeError('ModelHttpClient takes a URL, not a Request');
     }
     const url = String(input);
-    const { statusCode, headers, body } = await this.agent.request({
+    const headers = toHeaderList(init.headers);
+    const bytes = requestBody(init.body);
+    if (bytes) headers.push('content-length', String(bytes.byteLength));
+    const response = await this.agent.request({
       ...originAndPath(url),
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: toHeaderList(init.headers),
-      body: requestBody(init.body),
+      headers,
+      // undici takes any iterable as a body (its Dispatcher docs); its type declarations leave that out.
+      body: bytes?.byteLength ? (handedOverOnce(bytes) as unknown as Uint8Array) : undefined,
       signal: init.signal ?? undefined,
     });
-    return new StreamedResponse(url, statusCode, toHeaders(headers), body) as unknown as Response;
+    return new StreamedResponse(
+      url,
+      response.statusCode,
+      new ResponseHeaders(response.headers).asHeaders(),
+      response.body,
+    ) as unknown as Response;
   };
 
   /** Closes every connection, in flight or idle (at shutdown, once the runs have ended). */
@@ -78,22 +87,21 @@ function originAndPath(url: string): { origin: string; path: string } {
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
 
-/** undici's flat `[name, value, …]` form. The SDK hands over a `Headers`; anything else is normalized as fetch would. */
+/**
+ * undici's flat `[name, value, …]` form. The SDK hands over a `Headers`; anything else is normalized as fetch would.
+ * `content-length` is the client's to set, from the bytes it sends.
+ */
 function toHeaderList(headers: RequestInit['headers']): string[] {
   const list: string[] = [];
-  for (const [name, value] of headers instanceof Headers ? headers : new Headers(headers)) list.push(name, value);
+  for (const [name, value] of headers instanceof Headers ? headers : new Headers(headers)) {
+    if (name !== 'content-length') list.push(name, value);
+  }
   return list;
 }
 
 const utf8 = new TextEncoder();
 
-/**
- * The SDK sends JSON as a string; a stream or form body would need fetch's body handling, which this client omits.
- * A string is encoded into bytes of its own: undici keeps the body it was given for the whole request (an open
- * stream's life), and from a string it would keep both the string and a `Buffer.from` copy, which for a body under
- * 4 KB is a slice of Node's shared 8 KB pool and pins the whole pool chunk (heap snapshots of idle streams: ~7.5 KB
- * per stream for a 3.2 KB request, ~3.2 KB this way).
- */
+/** The SDK sends JSON as a string; a stream or form body would need fetch's body handling, which this client omits. */
 function requestBody(body: RequestInit['body']): Uint8Array | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return utf8.encode(body);
@@ -101,11 +109,27 @@ function requestBody(body: RequestInit['body']): Uint8Array | undefined {
   throw new TypeError('ModelHttpClient sends string or byte bodies only');
 }
 
-function toHeaders(raw: IncomingHttpHeaders): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else if (value !== undefined) headers.append(name, value);
+/**
+ * The body as an iterable that gives its one chunk away: undici keeps the body object it was given until the
+ * response ends, which for a streamed answer is the stream's whole life. Given the bytes themselves, it would keep
+ * the whole request (system prompt, tools, the conversation so far: kilobytes to hundreds of kilobytes) per open
+ * stream; given this, it keeps an empty iterator. With the `content-length` set from the same bytes, what goes on
+ * the wire is unchanged: one write of the head and the body, not chunked.
+ */
+function handedOverOnce(bytes: Uint8Array): Iterable<Uint8Array> {
+  return new OneChunk(bytes);
+}
+
+class OneChunk implements Iterable<Uint8Array>, Iterator<Uint8Array> {
+  constructor(private chunk: Uint8Array | undefined) {}
+
+  next(): IteratorResult<Uint8Array> {
+    const value = this.chunk;
+    this.chunk = undefined;
+    return value ? { done: false, value } : { done: true, value: undefined };
   }
-  return headers;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }

@@ -16,7 +16,8 @@ const FINAL_SAVE_BACKOFF_MS = [500, 1000, 2000, 5000];
  * it should stop), and the final state is retried in the background until the database is back.
  */
 export class RunRecorder implements ProgressSource {
-  private readonly logger = new Logger(RunRecorder.name);
+  // One for all runs: a recorder lives as long as its stream.
+  private static readonly logger = new Logger(RunRecorder.name);
   private assistantText = '';
   private writes: Promise<void> = Promise.resolve();
   private lost = false;
@@ -80,7 +81,7 @@ export class RunRecorder implements ProgressSource {
     try {
       await save();
     } catch (err) {
-      this.logger.error({ msg: 'could not save the end of a run', run_id: this.ids.runId, error: String(err) });
+      RunRecorder.logger.error({ msg: 'could not save the end of a run', run_id: this.ids.runId, error: String(err) });
       // Left as it is, the run would stay `running` until the next boot (and its Idempotency-Key answer 409).
       if (isDatabaseUnavailable(err)) this.retryInBackground(save);
     }
@@ -88,13 +89,14 @@ export class RunRecorder implements ProgressSource {
 
   private retryInBackground(save: () => Promise<void>, attempt = 0, started = Date.now()): void {
     if (Date.now() - started > FINAL_SAVE_RETRY_MS) {
-      this.logger.error({ msg: 'gave up saving the end of a run', run_id: this.ids.runId });
+      RunRecorder.logger.error({ msg: 'gave up saving the end of a run', run_id: this.ids.runId });
       return;
     }
     const delay = FINAL_SAVE_BACKOFF_MS[Math.min(attempt, FINAL_SAVE_BACKOFF_MS.length - 1)];
     setTimeout(() => {
       save().then(
-        () => this.logger.log({ msg: 'saved the end of a run after the database returned', run_id: this.ids.runId }),
+        () =>
+          RunRecorder.logger.log({ msg: 'saved the end of a run after the database returned', run_id: this.ids.runId }),
         (err: unknown) => {
           if (isDatabaseUnavailable(err)) this.retryInBackground(save, attempt + 1, started);
         },
@@ -104,7 +106,7 @@ export class RunRecorder implements ProgressSource {
 
   private enqueue(write: () => Promise<void>): void {
     this.writes = this.writes.then(write).catch((err: unknown) => {
-      this.logger.error({ msg: 'could not save run progress', run_id: this.ids.runId, error: String(err) });
+      RunRecorder.logger.error({ msg: 'could not save run progress', run_id: this.ids.runId, error: String(err) });
       if (isDatabaseUnavailable(err)) this.markStorageLost();
     });
   }

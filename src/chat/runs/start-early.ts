@@ -11,38 +11,60 @@ export type EarlyStart = 'now' | 'next-turn';
  * the model request. Abandoned (`return`/`throw`) before a `next-turn` start, the body never runs.
  */
 export function startEarly<T>(source: AsyncGenerator<T>, start: EarlyStart): AsyncGenerator<T> {
-  let abandoned = false;
-  let first: Promise<IteratorResult<T>> | undefined =
-    start === 'now'
-      ? source.next()
-      : new Promise((resolve) =>
-          setImmediate(() => resolve(abandoned ? { done: true, value: undefined } : source.next())),
-        );
-  // Consumed later (or abandoned with `return`); a rejection must not count as unhandled meanwhile.
-  first.catch(() => undefined);
-  const started: AsyncGenerator<T> = {
-    next(...args: [] | [unknown]) {
-      if (first) {
-        const step = first;
-        first = undefined;
-        return step;
-      }
-      return source.next(...args);
-    },
-    return: (value) => {
-      abandoned = true;
-      first = undefined;
-      return source.return(value);
-    },
-    throw: (err) => {
-      abandoned = true;
-      first = undefined;
-      return source.throw(err);
-    },
-    [Symbol.asyncIterator]() {
-      return started;
-    },
-    [Symbol.asyncDispose]: () => source[Symbol.asyncDispose](),
-  };
-  return started;
+  return new EarlyStarted(source, start);
+}
+
+/**
+ * A class rather than an object of closures: one lives as long as its run (an idle stream's whole life), and its
+ * methods are shared instead of allocated per run.
+ */
+class EarlyStarted<T> implements AsyncGenerator<T> {
+  private abandoned = false;
+  private first: Promise<IteratorResult<T>> | undefined;
+
+  constructor(
+    private readonly source: AsyncGenerator<T>,
+    start: EarlyStart,
+  ) {
+    this.first =
+      start === 'now'
+        ? source.next()
+        : new Promise((resolve) =>
+            setImmediate(() => resolve(this.abandoned ? { done: true, value: undefined } : source.next())),
+          );
+    // Consumed later (or abandoned with `return`); a rejection must not count as unhandled meanwhile.
+    this.first.catch(() => undefined);
+  }
+
+  next(...args: [] | [unknown]): Promise<IteratorResult<T>> {
+    const step = this.first;
+    if (step) {
+      this.first = undefined;
+      return step;
+    }
+    return this.source.next(...args);
+  }
+
+  return(value: T | PromiseLike<T>): Promise<IteratorResult<T>> {
+    this.abandon();
+    return this.source.return(value);
+  }
+
+  throw(err: unknown): Promise<IteratorResult<T>> {
+    this.abandon();
+    return this.source.throw(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.source[Symbol.asyncDispose]();
+  }
+
+  private abandon(): void {
+    this.abandoned = true;
+    this.first = undefined;
+  }
 }
