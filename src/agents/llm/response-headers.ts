@@ -63,16 +63,16 @@ export class ResponseHeaders extends (Headers as new () => object) {
     return this.entries();
   }
 
-  append(): void {
-    throw new TypeError('immutable: response headers cannot be changed');
+  append(): never {
+    return immutable();
   }
 
-  set(): void {
-    throw new TypeError('immutable: response headers cannot be changed');
+  set(): never {
+    return immutable();
   }
 
-  delete(): void {
-    throw new TypeError('immutable: response headers cannot be changed');
+  delete(): never {
+    return immutable();
   }
 
   /** Own properties only: a header named `constructor` or `__proto__` must not read the object's prototype. */
@@ -80,4 +80,8 @@ export class ResponseHeaders extends (Headers as new () => object) {
     const key = name.toLowerCase();
     return Object.hasOwn(this.raw, key) ? this.raw[key] : undefined;
   }
+}
+
+function immutable(): never {
+  throw new TypeError('immutable: response headers cannot be changed');
 }
