@@ -1,4 +1,6 @@
-export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
+export type DatabaseConfig =
+  /** `poolTimeoutMs`: how long a query waits for a pool connection (a free one or a new one) before it fails. */
+  { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number } | { kind: 'pglite'; dataDir: string };
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 

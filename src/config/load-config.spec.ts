@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       kind: 'postgres',
       url: 'postgres://u@h:5432/db',
       poolSize: 10,
+      poolTimeoutMs: 5000,
     });
   });
 

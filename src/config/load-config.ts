@@ -28,6 +28,7 @@ export const envSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_SIZE: int(10, 1, 200),
+  DATABASE_POOL_TIMEOUT_MS: int(5000, 100, 120000),
   PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data/pglite')),
   JWT_SECRET: optionalString,
   JWT_EXPIRES_IN: z.preprocess(
@@ -124,7 +125,12 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     host: e.HOST,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
+        }
       : { kind: 'pglite', dataDir: e.PGLITE_DIR },
     jwt: {
       secret,

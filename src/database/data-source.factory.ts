@@ -25,7 +25,7 @@ export async function createDataSource(db: DatabaseConfig): Promise<DataSource> 
     type: 'postgres',
     url: db.url,
     poolSize: db.poolSize,
-    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    extra: { connectionTimeoutMillis: db.poolTimeoutMs, idleTimeoutMillis: 30000 },
   });
 }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../../common/errors/database-unavailable.js';
+import { databaseFailure } from '../../common/errors/database-unavailable.js';
 import { ChatRepository } from '../chat.repository.js';
 
 /**
@@ -36,6 +36,10 @@ export class RunProgressWriter implements OnApplicationShutdown {
   /** Schedules `source`'s text for the next batch. */
   changed(source: ProgressSource): void {
     this.dirty.set(source.messageId, source);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), PROGRESS_SAVE_MS);
       this.timer.unref();
@@ -72,8 +76,18 @@ export class RunProgressWriter implements OnApplicationShutdown {
       try {
         await this.repo.saveStreamingTexts(part.map((s) => ({ messageId: s.messageId, text: s.text })));
       } catch (err) {
+        const failure = databaseFailure(err);
+        if (failure === 'busy') {
+          // Every connection stayed in use (overload), the database is fine: nothing is lost, since the texts are
+          // still in memory, so they go into the next batch and the streams go on. A run that has finished in the
+          // meantime is not harmed: batches only touch `streaming` messages.
+          this.logger.warn({ msg: 'run progress not saved: the database pool is busy; retrying', runs: part.length });
+          for (const source of part) if (!this.dirty.has(source.messageId)) this.dirty.set(source.messageId, source);
+          this.schedule();
+          continue;
+        }
         this.logger.error({ msg: 'could not save run progress', runs: part.length, error: String(err) });
-        if (isDatabaseUnavailable(err)) for (const source of part) source.markStorageLost();
+        if (failure) for (const source of part) source.markStorageLost();
       }
     }
   }

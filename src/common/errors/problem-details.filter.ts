@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { instanceOf, requestIdOf } from '../http/request-context.js';
 import { AppError, FieldError } from './app.error.js';
-import { isDatabaseUnavailable } from './database-unavailable.js';
+import { databaseFailure } from './database-unavailable.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 interface Resolved {
@@ -10,6 +10,10 @@ interface Resolved {
   detail: string;
   code?: string;
   errors?: FieldError[];
+  /** Sent as `Retry-After` (seconds). */
+  retryAfter?: number;
+  /** An expected condition (overload), logged as a warning without a stack. */
+  expected?: boolean;
 }
 
 /** Errors raised by Express middleware (body-parser, multer) carry a status and a `type`/`code`. */
@@ -51,7 +55,18 @@ export function resolveError(exception: unknown): Resolved {
     return { status: exception.status, detail: exception.message, code: exception.code, errors: exception.errors };
   }
   if (exception instanceof HttpException) return fromHttpException(exception);
-  if (isDatabaseUnavailable(exception)) {
+  const failure = databaseFailure(exception);
+  if (failure === 'busy') {
+    // Not an outage: the database answers, this process has more requests in flight than connections.
+    return {
+      status: 503,
+      detail: 'The server is busy: every database connection stayed in use; retry shortly',
+      code: 'SERVICE_UNAVAILABLE',
+      retryAfter: 1,
+      expected: true,
+    };
+  }
+  if (failure === 'unavailable') {
     return { status: 503, detail: 'The database is unavailable; retry shortly', code: 'SERVICE_UNAVAILABLE' };
   }
   if (typeof exception === 'object' && exception !== null) {
@@ -67,8 +82,11 @@ const logger = new Logger('Errors');
 export function writeProblem(exception: unknown, req: Request, res: Response): void {
   const resolved = resolveError(exception);
   const requestId = requestIdOf(req);
-  if (resolved.status === 503 && !res.headersSent) res.setHeader('Retry-After', '5');
-  if (resolved.status >= 500) {
+  const retryAfter = resolved.retryAfter ?? (resolved.status === 503 ? 5 : undefined);
+  if (retryAfter !== undefined && !res.headersSent) res.setHeader('Retry-After', String(retryAfter));
+  if (resolved.expected) {
+    logger.warn({ msg: resolved.detail, request_id: requestId, method: req.method, path: instanceOf(req) });
+  } else if (resolved.status >= 500) {
     logger.error({
       msg: 'unhandled error',
       request_id: requestId,
