@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module.js';
 import { AgentsModule } from './agents/agents.module.js';
@@ -11,7 +11,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { AppThrottlerGuard } from './common/throttling/app-throttler.guard.js';
 import { throttlerOptions } from './common/throttling/throttler-options.js';
 import { AppValidationPipe } from './common/validation/app-validation.pipe.js';
-import { NoUnexpectedBodyInterceptor } from './common/validation/no-unexpected-body.interceptor.js';
+import { NoUnexpectedBodyGuard } from './common/validation/no-unexpected-body.guard.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -40,11 +40,11 @@ export class AppModule {
         ...extraImports,
       ],
       providers: [
-        // Guard order matters: authenticate, then authorize, then rate-limit per user.
+        // Guard order matters: authenticate, then authorize, then rate-limit per user, then refuse a stray body.
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: AppThrottlerGuard },
-        { provide: APP_INTERCEPTOR, useClass: NoUnexpectedBodyInterceptor },
+        { provide: APP_GUARD, useClass: NoUnexpectedBodyGuard },
         { provide: APP_PIPE, useClass: AppValidationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

@@ -76,14 +76,15 @@ export class DocumentsService {
     return { document: toDocumentResponse(winner), created: false };
   }
 
-  async list(userId: string, page: { limit: number; offset: number }): Promise<DocumentResponseDto[]> {
-    return (await this.documents.list(userId, page.limit, page.offset)).map(toDocumentResponse);
+  /** The rows are already in the response's shape (`DocumentSummaryRow`): nothing to map. */
+  list(userId: string, page: { limit: number; offset: number }): Promise<DocumentResponseDto[]> {
+    return this.documents.list(userId, page.limit, page.offset);
   }
 
   async get(userId: string, id: string): Promise<DocumentResponseDto> {
     const doc = await this.documents.findOwned(userId, id);
     if (!doc) throw new DocumentNotFound();
-    return toDocumentResponse(doc);
+    return doc;
   }
 
   async remove(userId: string, id: string): Promise<void> {
