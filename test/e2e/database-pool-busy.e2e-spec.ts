@@ -15,8 +15,8 @@ const POOL_TIMEOUT_MS = 300;
 
 /**
  * Overload, not outage: with every pool connection held by slow statements, a request that waits the whole
- * DATABASE_POOL_TIMEOUT_MS answers 503 "busy" (not "the database is unavailable"), and streams whose progress could
- * not be saved meanwhile go on and save everything once connections free up.
+ * DATABASE_POOL_TIMEOUT_MS answers 503 "busy" (not "the database is unavailable"), and streams whose progress or
+ * tool calls could not be saved meanwhile go on and save everything once connections free up.
  */
 describeOnPostgres('Fault: every database connection in use (PostgreSQL pool of one)', () => {
   let t: TestApp;
@@ -137,5 +137,38 @@ describeOnPostgres('Fault: every database connection in use (PostgreSQL pool of 
       content: Array.from({ length: 40 }, (_, i) => `chunk${i} `).join(''),
     });
     expect(llm.requests).toHaveLength(1);
+  });
+
+  it('a tool call whose record cannot be saved while the pool is busy is saved once it frees up; the run completes', async () => {
+    let started!: () => void;
+    const runStarted = new Promise<void>((resolve) => (started = resolve));
+    const stream = streamChat(
+      t.url,
+      alice.token,
+      { agent: 'tester', messages: [{ role: 'user', content: '[[tool:slow:{"ms":250}]]' }] },
+      { onEvent: (e) => e.event === 'run_started' && started() },
+    );
+    await runStarted;
+    // Held while the tool takes its 250 ms, so the tool call's record finds no connection.
+    const lock = await lockDocuments();
+    let held: { answer: Promise<number> } | undefined;
+    try {
+      held = await holdTheOnlyConnection(lock);
+      await new Promise((r) => setTimeout(r, 1200));
+    } finally {
+      await lock.release();
+    }
+    expect(await held!.answer).toBe(200);
+    const result = await stream;
+    expect(result.events.filter((e) => e.event === 'error')).toEqual([]);
+    expect(result.events.at(-1)!.json).toMatchObject({ type: 'run_finished', status: 'completed' });
+    expect(logs.text()).toMatch(/run record not saved: the database pool is busy/);
+
+    const conversationId = result.events[0].json!.conversation_id as string;
+    const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body;
+    expect(history.at(-1)).toMatchObject({ role: 'assistant', status: 'completed' });
+    expect(history.at(-1).tool_calls).toEqual([
+      expect.objectContaining({ name: 'slow', input: { ms: 250 }, result: { slept: 250 } }),
+    ]);
   });
 });

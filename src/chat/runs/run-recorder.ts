@@ -1,19 +1,23 @@
 import { Logger } from '@nestjs/common';
 import type { RunEvent, RunStatus } from '../../agents/runtime/run-event.js';
-import { isDatabaseUnavailable } from '../../common/errors/database-unavailable.js';
+import { databaseFailure, isDatabaseUnavailable } from '../../common/errors/database-unavailable.js';
 import type { ChatRepository } from '../chat.repository.js';
 import type { ProgressSource, RunProgressWriter } from './run-progress-writer.js';
 
 /** How long the final state of a run is retried in the background while the database is unavailable. */
 const FINAL_SAVE_RETRY_MS = 120_000;
 const FINAL_SAVE_BACKOFF_MS = [500, 1000, 2000, 5000];
+/** A tool call's record that found every pool connection busy is tried again this often, after this pause. */
+const BUSY_RETRIES = 3;
+const BUSY_RETRY_MS = 1000;
 
 /**
  * Persists one run while it streams: the assistant text is saved by the shared RunProgressWriter (batched with
  * every other run's, about every 500 ms) so a crash or cancel keeps the prefix; tool calls are saved as they
  * finish; `finish` writes the final text and statuses once every earlier write has landed. Database errors are logged, never thrown into
  * the stream. When the database becomes unavailable, `onStorageLost` is called once (the run cannot be saved, so
- * it should stop), and the final state is retried in the background until the database is back.
+ * it should stop), and the final state is retried in the background until the database is back. A pool that is only
+ * busy (every connection in use) is waited out instead.
  */
 export class RunRecorder implements ProgressSource {
   // One for all runs: a recorder lives as long as its stream.
@@ -105,9 +109,30 @@ export class RunRecorder implements ProgressSource {
   }
 
   private enqueue(write: () => Promise<void>): void {
-    this.writes = this.writes.then(write).catch((err: unknown) => {
-      RunRecorder.logger.error({ msg: 'could not save run progress', run_id: this.ids.runId, error: String(err) });
-      if (isDatabaseUnavailable(err)) this.markStorageLost();
-    });
+    this.writes = this.writes
+      .then(() => this.retryWhileBusy(write))
+      .catch((err: unknown) => {
+        RunRecorder.logger.error({ msg: 'could not save run progress', run_id: this.ids.runId, error: String(err) });
+        if (isDatabaseUnavailable(err)) this.markStorageLost();
+      });
+  }
+
+  /**
+   * Overload is not an outage: when every pool connection stayed in use, the write is tried again (in order: the
+   * run's later writes wait behind it) instead of the run being stopped as if the database were gone.
+   */
+  private async retryWhileBusy(write: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (attempt >= BUSY_RETRIES || databaseFailure(err) !== 'busy') throw err;
+        RunRecorder.logger.warn({
+          msg: 'run record not saved: the database pool is busy; retrying',
+          run_id: this.ids.runId,
+        });
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      }
+    }
   }
 }
