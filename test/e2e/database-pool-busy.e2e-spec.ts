@@ -76,6 +76,29 @@ describeOnPostgres('Fault: every database connection in use (PostgreSQL pool of 
     return { answer };
   }
 
+  /** Holds the pool's only connection for `ms`, then frees it; resolves with the holding request's status. */
+  async function holdThePoolFor(ms: number, duringHold: () => void = () => undefined): Promise<number> {
+    const lock = await lockDocuments();
+    let held: { answer: Promise<number> } | undefined;
+    try {
+      held = await holdTheOnlyConnection(lock);
+      await new Promise((r) => setTimeout(r, ms));
+      duringHold();
+    } finally {
+      await lock.release();
+    }
+    return held.answer;
+  }
+
+  /** The stream ended `completed` with no error event; resolves with the run's saved answer. */
+  async function completedAnswer(stream: Awaited<ReturnType<typeof streamChat>>) {
+    expect(stream.events.filter((e) => e.event === 'error')).toEqual([]);
+    expect(stream.events.at(-1)!.json).toMatchObject({ type: 'run_finished', status: 'completed' });
+    const conversationId = stream.events[0].json!.conversation_id as string;
+    const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body;
+    return history.at(-1);
+  }
+
   it('a request that finds no free connection in time gets 503 "busy" with Retry-After; the held one completes', async () => {
     const lock = await lockDocuments();
     let held: { answer: Promise<number> } | undefined;
@@ -113,25 +136,11 @@ describeOnPostgres('Fault: every database connection in use (PostgreSQL pool of 
       { onEvent: (e) => e.event === 'text_delta' && ++deltas === 3 && thirdDelta() },
     );
     await reachedThirdDelta;
-    const lock = await lockDocuments();
-    let held: { answer: Promise<number> } | undefined;
-    try {
-      held = await holdTheOnlyConnection(lock);
-      await new Promise((r) => setTimeout(r, 1200));
-      expect(deltas).toBeLessThan(40);
-    } finally {
-      await lock.release();
-    }
-    expect(await held!.answer).toBe(200);
-    const result = await stream;
-    expect(result.events.filter((e) => e.event === 'error')).toEqual([]);
-    expect(result.events.at(-1)!.json).toMatchObject({ type: 'run_finished', status: 'completed' });
+    expect(await holdThePoolFor(1200, () => expect(deltas).toBeLessThan(40))).toBe(200);
+    const answer = await completedAnswer(await stream);
     // The busy path was taken (without it the stream would have ended with a SERVICE_UNAVAILABLE error event).
     expect(logs.text()).toMatch(/run progress not saved: the database pool is busy/);
-
-    const conversationId = result.events[0].json!.conversation_id as string;
-    const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body;
-    expect(history.at(-1)).toMatchObject({
+    expect(answer).toMatchObject({
       role: 'assistant',
       status: 'completed',
       content: Array.from({ length: 40 }, (_, i) => `chunk${i} `).join(''),
@@ -150,24 +159,11 @@ describeOnPostgres('Fault: every database connection in use (PostgreSQL pool of 
     );
     await runStarted;
     // Held while the tool takes its 250 ms, so the tool call's record finds no connection.
-    const lock = await lockDocuments();
-    let held: { answer: Promise<number> } | undefined;
-    try {
-      held = await holdTheOnlyConnection(lock);
-      await new Promise((r) => setTimeout(r, 1200));
-    } finally {
-      await lock.release();
-    }
-    expect(await held!.answer).toBe(200);
-    const result = await stream;
-    expect(result.events.filter((e) => e.event === 'error')).toEqual([]);
-    expect(result.events.at(-1)!.json).toMatchObject({ type: 'run_finished', status: 'completed' });
+    expect(await holdThePoolFor(1200)).toBe(200);
+    const answer = await completedAnswer(await stream);
     expect(logs.text()).toMatch(/run record not saved: the database pool is busy/);
-
-    const conversationId = result.events[0].json!.conversation_id as string;
-    const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body;
-    expect(history.at(-1)).toMatchObject({ role: 'assistant', status: 'completed' });
-    expect(history.at(-1).tool_calls).toEqual([
+    expect(answer).toMatchObject({ role: 'assistant', status: 'completed' });
+    expect(answer.tool_calls).toEqual([
       expect.objectContaining({ name: 'slow', input: { ms: 250 }, result: { slept: 250 } }),
     ]);
   });

@@ -1,9 +1,7 @@
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express, Response } from 'express';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SseWriter } from './sse-writer.js';
+import { withExpressServer } from '../../../test/support/express-server.js';
 
 describe('SseWriter', () => {
   it('sends the headers set before it opened with its own in one block, then numbered frames and [DONE]', async () => {
@@ -22,11 +20,8 @@ describe('SseWriter', () => {
         sse.done();
       });
     });
-    const server = createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const { port } = server.address() as AddressInfo;
-      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+    await withExpressServer(app, async (url) => {
+      const res = await fetch(`${url}/`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
       const body = await res.text();
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -44,9 +39,6 @@ describe('SseWriter', () => {
       expect(afterOpen?.names).toEqual(
         expect.arrayContaining(['x-request-id', 'x-ratelimit-remaining-chat', 'content-type', 'x-accel-buffering']),
       );
-    } finally {
-      server.close();
-      server.closeAllConnections();
-    }
+    });
   });
 });

@@ -1,12 +1,10 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express } from 'express';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RunEvent } from '../../agents/runtime/run-event.js';
 import type { StartedRun } from '../chat.service.js';
 import { startStream } from './stream-run.js';
+import { withExpressServer } from '../../../test/support/express-server.js';
 
 async function* failsAfterOneDelta(): AsyncGenerator<RunEvent> {
   yield { type: 'text_delta', text: 'partial' };
@@ -33,12 +31,9 @@ describe('startStream', () => {
     };
     const app = new ExpressAdapter().getInstance<Express>();
     app.post('/', (_req, res) => startStream(run, res, 60_000));
-    const server = createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    try {
-      const { port } = server.address() as AddressInfo;
+    await withExpressServer(app, async (url) => {
       // Without the failure handling the stream stays open on pings and this times out.
-      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${url}/`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
       const body = await res.text();
       expect(res.status).toBe(200);
       expect(body).toContain('event: run_started');
@@ -46,9 +41,6 @@ describe('startStream', () => {
       expect(body).not.toContain('[DONE]');
       expect(errors.join('\n')).toContain('a bug in the relay');
       expect(aborts).toEqual([]);
-    } finally {
-      server.close();
-      server.closeAllConnections();
-    }
+    });
   });
 });
