@@ -10,7 +10,7 @@ const BATCH_ROWS = 2_000;
 
 export type NewDocument = Pick<DocumentEntity, 'userId' | 'title' | 'mimeType' | 'sizeBytes' | 'sha256' | 'textLength'>;
 
-/** What a listing shows of a document. */
+/** The entity's fields a document response shows (an upload's answer is mapped from its entity). */
 export type DocumentSummary = Pick<
   DocumentEntity,
   'id' | 'title' | 'mimeType' | 'sizeBytes' | 'chunkCount' | 'status' | 'createdAt'

@@ -7,7 +7,7 @@ import type { ProgressSource, RunProgressWriter } from './run-progress-writer.js
 /** How long the final state of a run is retried in the background while the database is unavailable. */
 const FINAL_SAVE_RETRY_MS = 120_000;
 const FINAL_SAVE_BACKOFF_MS = [500, 1000, 2000, 5000];
-/** A tool call's record that found every pool connection busy is tried again this often, after this pause. */
+/** A tool call's record that found every pool connection busy is tried again this many times, this far apart. */
 const BUSY_RETRIES = 3;
 const BUSY_RETRY_MS = 1000;
 
