@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import { AppModule } from './app.module.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
+import { ExpressHttpAdapter } from './common/http/express-http-adapter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { requestLoggingMiddleware } from './common/logging/request-logging.middleware.js';
 import { AppConfig, LogLevel } from './config/app-config.js';
@@ -64,11 +65,15 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraImports), {
-      logger: createLogger(config.logLevel),
-      bodyParser: false,
-      abortOnError: false,
-    });
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(config, extraImports),
+      new ExpressHttpAdapter(),
+      {
+        logger: createLogger(config.logLevel),
+        bodyParser: false,
+        abortOnError: false,
+      },
+    );
     configureApp(app, config);
     // Runs every module's init hooks now (tool discovery, agent definitions), so a bad boot fails here, cleanly.
     await app.init();

@@ -2,6 +2,7 @@ import { CanActivate, Controller, ExecutionContext, Get, Injectable, Module } fr
 import { APP_GUARD } from '@nestjs/core';
 import type { Request } from 'express';
 import { Public } from '../../src/common/decorators/public.decorator.js';
+import { ExpressHttpAdapter } from '../../src/common/http/express-http-adapter.js';
 import { concretePath, registeredRoutes } from '../support/routes.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -19,9 +20,11 @@ class FailingController {
 @Injectable()
 class RecordingGuard implements CanActivate {
   static readonly seen: string[] = [];
+  static last?: Request;
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     RecordingGuard.seen.push(`${req.method} ${req.path}`);
+    RecordingGuard.last = req;
     return true;
   }
 }
@@ -51,6 +54,15 @@ describe('Platform: errors, headers, docs, route protection (e2e)', () => {
   it('GET /health is public and alive', async () => {
     const res = await t.http.get('/health').expect(200);
     expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('serves requests that Node made as Express objects (Express never switches their prototype)', async () => {
+    await t.http.get('/ready').expect(200);
+    const express = t.app.getHttpAdapter().getInstance() as { request: object; response: object };
+    expect(t.app.getHttpAdapter()).toBeInstanceOf(ExpressHttpAdapter);
+    expect(RecordingGuard.last?.constructor.name).toBe('ExpressRequest');
+    expect(Object.getPrototypeOf(RecordingGuard.last)).toBe(express.request);
+    expect(Object.getPrototypeOf(RecordingGuard.last?.res)).toBe(express.response);
   });
 
   it('answers GET /health before the guard chain, and only that path and method', async () => {
