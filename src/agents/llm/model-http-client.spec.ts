@@ -156,6 +156,24 @@ describe('ModelHttpClient (the HTTP client under the Anthropic SDK)', () => {
     expect((await chunks.next()).done).toBe(true);
   });
 
+  it('hands over each streamed chunk in memory of its own, not as a view into a larger shared buffer', async () => {
+    // The SDK's parser keeps the last chunk while it waits for the next one; a view would keep its whole buffer.
+    const s = await server((_req, _body, res) => {
+      openStream(res);
+      setTimeout(() => res.write('event: content_block_delta\ndata: {"delta":{"text":"hi"}}\n\n'), 20);
+      setTimeout(() => res.end('event: message_stop\ndata: {}\n\n'), 40);
+    });
+    const res = await client.fetch(s.url, { method: 'POST', body: '{}' });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+
+    expect(Buffer.concat(chunks).toString()).toBe(
+      'event: ping\ndata: {}\n\nevent: content_block_delta\ndata: {"delta":{"text":"hi"}}\n\n' +
+        'event: message_stop\ndata: {}\n\n',
+    );
+    for (const chunk of chunks) expect(chunk.buffer.byteLength).toBeLessThanOrEqual(2 * chunk.byteLength);
+  });
+
   it('reuses the connection for the next request once a body has been read', async () => {
     const s = await server((_req, _body, res) => res.end('ok'));
     for (let i = 0; i < 3; i++) {

@@ -55,30 +55,75 @@ class StreamedResponse {
   readonly ok: boolean;
   readonly statusText = '';
   readonly redirected = false;
+  readonly body: OwnedChunks;
 
   constructor(
     readonly url: string,
     readonly status: number,
     readonly headers: Headers,
-    readonly body: Dispatcher.ResponseData['body'],
+    private readonly source: BodyReadable,
   ) {
     this.ok = status >= 200 && status < 300;
+    this.body = new OwnedChunks(source);
   }
 
   get bodyUsed(): boolean {
-    return this.body.bodyUsed;
+    return this.source.bodyUsed;
   }
 
   text(): Promise<string> {
-    return this.body.text();
+    return this.source.text();
   }
 
   json(): Promise<unknown> {
-    return this.body.json();
+    return this.source.json();
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.body.arrayBuffer();
+    return this.source.arrayBuffer();
+  }
+}
+
+type BodyReadable = Dispatcher.ResponseData['body'];
+
+/**
+ * The streamed body as the SDK reads it (through its async iterator), each chunk in memory of its own. undici
+ * hands over views into the socket's reads, often a few hundred bytes of an 8 KB pool slab shared with other data,
+ * and the SDK's stream parser keeps the last chunk while it waits for the next: for a stream the model keeps open
+ * without answering, that is the stream's whole life, and with it the slab (heap snapshots of 400 idle streams:
+ * 0.36 slabs, 2.9 KB, per stream). A chunk that is most of its buffer is passed on as it is.
+ */
+class OwnedChunks implements AsyncIterable<Uint8Array> {
+  constructor(private readonly source: BodyReadable) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return new OwnedChunkIterator(this, this.source[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>);
+  }
+}
+
+/** A Buffer like the chunk, with an ArrayBuffer of its own size (`Buffer.from` would take it from the shared pool). */
+function ownCopy(chunk: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(chunk.byteLength);
+  copy.set(chunk);
+  return copy;
+}
+
+class OwnedChunkIterator implements AsyncIterator<Uint8Array> {
+  constructor(
+    // Held for the read's whole life: the SDK ties the release of its abort listener to the body's collection.
+    readonly body: OwnedChunks,
+    private readonly chunks: AsyncIterator<Uint8Array>,
+  ) {}
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    const result = await this.chunks.next();
+    if (result.done) return result;
+    const chunk = result.value;
+    return { done: false, value: chunk.buffer.byteLength > 2 * chunk.byteLength ? ownCopy(chunk) : chunk };
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
+    return (await this.chunks.return?.(value)) ?? { done: true, value: undefined };
   }
 }
 
