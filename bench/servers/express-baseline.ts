@@ -8,12 +8,14 @@
 // With a PostgreSQL database, also `GET /documents`: the app's documents list query for the user named in
 // `x-user-id`, mapped to the same JSON, on a pg pool of the app's default size: no auth, no framework.
 import express from 'express';
+import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { Agent } from 'undici';
 import Anthropic from '@anthropic-ai/sdk';
 import { ModelHttpClient } from '../../src/agents/llm/model-http-client.js';
+import { expressMessageClasses } from '../../src/common/http/express-http-adapter.js';
 import type { DocumentResponseDto } from '../../src/documents/dto/document-response.dto.js';
 
 /** A documents row as pg returns it: the app's response fields, with the timestamp still a Date. */
@@ -110,9 +112,17 @@ serveAsChild(async (args) => {
         .then(({ rows }) => res.json(rows.map((d) => ({ ...d, created_at: d.created_at.toISOString() }))), next);
     });
   }
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  // `GET /prebuilt/health`: the same answer from an Express app whose requests and responses Node makes as Express
+  // objects from the start, as the app's server does (src/common/http/express-http-adapter.ts); every other path
+  // goes to the stock app above, which switches their prototype per request as stock Express does.
+  const prebuilt = express();
+  prebuilt.get('/prebuilt/health', (_req, res) => {
+    res.json({ status: 'ok' });
   });
+  const server = createServer(expressMessageClasses(prebuilt), (req, res) =>
+    req.url?.startsWith('/prebuilt/') ? prebuilt(req, res) : app(req, res),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
