@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError } from 'typeorm';
 import { AppError } from '../common/errors/app.error.js';
+import { PreparedStatements, statement, type Statement } from '../database/prepared-statements.js';
 import { ConversationEntity } from './entities/conversation.entity.js';
 import {
   MessageEntity,
@@ -50,10 +51,80 @@ function mapRunConflict(err: unknown): unknown {
   return driver.constraint === 'runs_user_idempotency_key' ? new IdempotentRequestInProgress() : new ConversationBusy();
 }
 
+/**
+ * A run's start in one statement: `conversation` creates the conversation or, for a follow-up, touches and row-locks
+ * it if it is the user's and has no message newer than the history the caller read ($11).
+ */
+function openRunStatement(name: string, conversation: string): Statement {
+  return statement(
+    name,
+    `WITH input AS (SELECT $7::uuid AS id, $8::text AS title),
+     conv AS (${conversation}),
+     run AS (
+       INSERT INTO runs (id, conversation_id, user_id, agent, model, status, context, idempotency_key)
+       SELECT $9, id, $1, $2, $3, 'running', $4::jsonb, $5 FROM conv
+       RETURNING id, conversation_id
+     ),
+     msgs AS (
+       INSERT INTO messages (id, conversation_id, user_id, run_id, role, content, status)
+       SELECT CASE WHEN m.assistant THEN $10::uuid ELSE gen_random_uuid() END,
+              run.conversation_id, $1, CASE WHEN m.assistant THEN run.id END, m.role, m.content, m.status
+       FROM run, jsonb_to_recordset($6::jsonb) AS m(ord int, role text, content jsonb, status text, assistant boolean)
+       ORDER BY m.ord
+       RETURNING id
+     )
+     SELECT 1 FROM run`,
+  );
+}
+
+const OPEN_NEW_RUN = openRunStatement(
+  'chat_open_new_run',
+  `INSERT INTO conversations (id, user_id, title, agent) SELECT id, $1, title, $2 FROM input RETURNING id`,
+);
+
+const OPEN_FOLLOW_UP_RUN = openRunStatement(
+  'chat_open_follow_up_run',
+  `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
+   WHERE c.id = input.id AND c.user_id = $1
+     AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq > $11::bigint)
+   RETURNING c.id`,
+);
+
+const CONVERSATION_HISTORY = statement(
+  'chat_conversation_history',
+  `SELECT c.agent, m.seq::text AS seq, m.role, m.content, m.status
+   FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id
+   WHERE c.id = $1 AND c.user_id = $2
+   ORDER BY m.seq`,
+);
+
+/** Only messages still `streaming`: a batch that lands after a run's final save cannot overwrite its text. */
+const SAVE_STREAMING_TEXTS = statement(
+  'chat_save_streaming_texts',
+  `UPDATE messages AS m
+   SET content = jsonb_build_array(jsonb_build_object('type', 'text', 'text', v.text))
+   FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, text text)
+   WHERE m.id = v.id AND m.status = 'streaming'`,
+);
+
+const FINISH_RUN = statement(
+  'chat_finish_run',
+  `WITH msg AS (
+     UPDATE messages SET content = jsonb_build_array(jsonb_build_object('type', 'text', 'text', $3::text)),
+                         status = $4
+     WHERE id = $2
+   )
+   UPDATE runs SET status = $4, stop_reason = $5, usage = $6::jsonb, error = $7::jsonb, finished_at = now()
+   WHERE id = $1`,
+);
+
 /** Data access for conversations, messages, runs and tool calls. Every read is scoped by `userId`. */
 @Injectable()
 export class ChatRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   findConversation(id: string, userId: string): Promise<ConversationEntity | null> {
     return this.db.getRepository(ConversationEntity).findOneBy({ id, userId });
@@ -70,13 +141,7 @@ export class ChatRepository {
       role: MessageRole | null;
       content: TextBlock[] | null;
       status: MessageStatus | null;
-    }> = await this.db.query(
-      `SELECT c.agent, m.seq::text AS seq, m.role, m.content, m.status
-         FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id
-         WHERE c.id = $1 AND c.user_id = $2
-         ORDER BY m.seq`,
-      [id, userId],
-    );
+    }> = await this.statements.rows(CONVERSATION_HISTORY, [id, userId]);
     if (!rows.length) return null;
     return {
       id,
@@ -123,46 +188,21 @@ export class ChatRepository {
       })),
       { role: 'assistant', content: [{ type: 'text', text: '' }], status: 'streaming', assistant: true },
     ].map((row, ord) => ({ ord, ...row }));
-    const conversation =
-      args.historyThroughSeq === null
-        ? `INSERT INTO conversations (id, user_id, title, agent) SELECT id, $1, title, $2 FROM input RETURNING id`
-        : `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
-           WHERE c.id = input.id AND c.user_id = $1
-             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq > $11::bigint)
-           RETURNING c.id`;
     try {
-      const result: unknown[] = await this.db.query(
-        `WITH input AS (SELECT $7::uuid AS id, $8::text AS title),
-         conv AS (${conversation}),
-         run AS (
-           INSERT INTO runs (id, conversation_id, user_id, agent, model, status, context, idempotency_key)
-           SELECT $9, id, $1, $2, $3, 'running', $4::jsonb, $5 FROM conv
-           RETURNING id, conversation_id
-         ),
-         msgs AS (
-           INSERT INTO messages (id, conversation_id, user_id, run_id, role, content, status)
-           SELECT CASE WHEN m.assistant THEN $10::uuid ELSE gen_random_uuid() END,
-                  run.conversation_id, $1, CASE WHEN m.assistant THEN run.id END, m.role, m.content, m.status
-           FROM run, jsonb_to_recordset($6::jsonb) AS m(ord int, role text, content jsonb, status text, assistant boolean)
-           ORDER BY m.ord
-           RETURNING id
-         )
-         SELECT 1 FROM run`,
-        [
-          args.userId,
-          args.agent,
-          args.model,
-          args.context === null ? null : JSON.stringify(args.context),
-          args.idempotencyKey,
-          JSON.stringify(rows),
-          args.conversationId,
-          args.title,
-          args.runId,
-          args.assistantMessageId,
-          // $11 only where the statement uses it: PostgreSQL refuses a parameter it cannot type.
-          ...(args.historyThroughSeq === null ? [] : [args.historyThroughSeq]),
-        ],
-      );
+      const result = await this.statements.rows(args.historyThroughSeq === null ? OPEN_NEW_RUN : OPEN_FOLLOW_UP_RUN, [
+        args.userId,
+        args.agent,
+        args.model,
+        args.context === null ? null : JSON.stringify(args.context),
+        args.idempotencyKey,
+        JSON.stringify(rows),
+        args.conversationId,
+        args.title,
+        args.runId,
+        args.assistantMessageId,
+        // $11 only where the statement uses it: PostgreSQL refuses a parameter it cannot type.
+        ...(args.historyThroughSeq === null ? [] : [args.historyThroughSeq]),
+      ]);
       return result.length > 0;
     } catch (err) {
       throw mapRunConflict(err);
@@ -193,13 +233,9 @@ export class ChatRepository {
    */
   async saveStreamingTexts(rows: Array<{ messageId: string; text: string }>): Promise<void> {
     if (!rows.length) return;
-    await this.db.query(
-      `UPDATE messages AS m
-       SET content = jsonb_build_array(jsonb_build_object('type', 'text', 'text', v.text))
-       FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, text text)
-       WHERE m.id = v.id AND m.status = 'streaming'`,
-      [JSON.stringify(rows.map((r) => ({ id: r.messageId, text: r.text })))],
-    );
+    await this.statements.rows(SAVE_STREAMING_TEXTS, [
+      JSON.stringify(rows.map((r) => ({ id: r.messageId, text: r.text }))),
+    ]);
   }
 
   async insertToolCall(row: Omit<ToolCallEntity, 'id' | 'createdAt'>): Promise<void> {
@@ -217,24 +253,15 @@ export class ChatRepository {
     usage: { input_tokens: number; output_tokens: number };
     error: { code: string; message: string } | null;
   }): Promise<void> {
-    await this.db.query(
-      `WITH msg AS (
-         UPDATE messages SET content = jsonb_build_array(jsonb_build_object('type', 'text', 'text', $3::text)),
-                             status = $4
-         WHERE id = $2
-       )
-       UPDATE runs SET status = $4, stop_reason = $5, usage = $6::jsonb, error = $7::jsonb, finished_at = now()
-       WHERE id = $1`,
-      [
-        args.runId,
-        args.messageId,
-        args.text,
-        args.status,
-        args.stopReason,
-        JSON.stringify(args.usage),
-        args.error === null ? null : JSON.stringify(args.error),
-      ],
-    );
+    await this.statements.rows(FINISH_RUN, [
+      args.runId,
+      args.messageId,
+      args.text,
+      args.status,
+      args.stopReason,
+      JSON.stringify(args.usage),
+      args.error === null ? null : JSON.stringify(args.error),
+    ]);
   }
 
   listConversations(userId: string, limit: number, offset: number): Promise<ConversationEntity[]> {

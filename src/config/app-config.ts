@@ -1,6 +1,12 @@
-export type DatabaseConfig =
-  /** `poolTimeoutMs`: how long a query waits for a pool connection (a free one or a new one) before it fails. */
-  { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number } | { kind: 'pglite'; dataDir: string };
+/**
+ * `preparedStatements`: the hot statements run as named prepared statements (parsed and planned once per connection);
+ * off for a connection pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+ */
+export type DatabaseConfig = (
+  | /** `poolTimeoutMs`: how long a query waits for a pool connection (a free one or a new one) before it fails. */
+    { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number }
+  | { kind: 'pglite'; dataDir: string }
+) & { preparedStatements: boolean };
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8000,
       host: '0.0.0.0',
-      database: { kind: 'pglite', dataDir: './data/pglite' },
+      database: { kind: 'pglite', dataDir: './data/pglite', preparedStatements: true },
       defaultModel: FALLBACK_MODEL,
       corsOrigins: [],
       rateLimit: { chatPerMinute: 30 },
@@ -29,7 +29,11 @@ describe('loadConfig', () => {
       url: 'postgres://u@h:5432/db',
       poolSize: 10,
       poolTimeoutMs: 5000,
+      preparedStatements: true,
     });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', DATABASE_PREPARED_STATEMENTS: 'false' }).database,
+    ).toMatchObject({ kind: 'postgres', preparedStatements: false });
   });
 
   it.each([
@@ -40,6 +44,7 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, /^Invalid configuration: JWT_SECRET must be at least 32 characters/],
     [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET is required when NODE_ENV=production/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
+    [{ DATABASE_PREPARED_STATEMENTS: 'yes' }, /^Invalid configuration: DATABASE_PREPARED_STATEMENTS /],
     [{ SECRET_PATTERNS: 'ok,(unclosed' }, /^Invalid configuration: SECRET_PATTERNS /],
   ])('fails with one line naming the variable for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

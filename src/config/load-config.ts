@@ -29,6 +29,7 @@ export const envSchema = z.object({
   ),
   DATABASE_POOL_SIZE: int(10, 1, 200),
   DATABASE_POOL_TIMEOUT_MS: int(5000, 100, 120000),
+  DATABASE_PREPARED_STATEMENTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
   PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data/pglite')),
   JWT_SECRET: optionalString,
   JWT_EXPIRES_IN: z.preprocess(
@@ -130,8 +131,9 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
           url: e.DATABASE_URL,
           poolSize: e.DATABASE_POOL_SIZE,
           poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
+          preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
         }
-      : { kind: 'pglite', dataDir: e.PGLITE_DIR },
+      : { kind: 'pglite', dataDir: e.PGLITE_DIR, preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true' },
     jwt: {
       secret,
       generated,

@@ -2,16 +2,21 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseConfig } from '../config/app-config.js';
 import { baseOptions, createDataSource, initializeDataSource } from './data-source.factory.js';
+import { PreparedStatements } from './prepared-statements.js';
 
 /**
  * Opens the database chosen by configuration and applies pending migrations before any other module uses it
- * (the reference startup order: settings, validation, pool, migrations, then the rest).
+ * (the reference startup order: settings, validation, pool, migrations, then the rest). Global, like the
+ * DataSource it opens: every repository may run its hot statements through `PreparedStatements`.
  */
 @Module({})
 export class DatabaseModule {
   static forRoot(database: DatabaseConfig): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [PreparedStatements],
+      exports: [PreparedStatements],
       imports: [
         TypeOrmModule.forRootAsync({
           // A server that is still starting gets a few seconds; a wrong URL still fails boot quickly.

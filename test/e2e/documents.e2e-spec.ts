@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { LIST_OWNED } from '../../src/documents/documents.repository.js';
 import { makeDocx } from '../fixtures/documents/docx.js';
 import {
   chunksOf,
@@ -315,6 +316,31 @@ describe('Documents: upload, type detection, lifecycle (e2e)', () => {
       const page = (await t.http.get('/api/documents?limit=2&offset=1').set(owner.auth).expect(200)).body;
       expect(page.map((d: DocumentBody) => d.title)).toEqual(['Doc 3', 'Doc 2']);
       expect((await t.http.get('/api/documents?offset=5').set(owner.auth).expect(200)).body).toEqual([]);
+    });
+
+    it('orders by the stored timestamp, to the microsecond, on the index (not by its formatted text)', async () => {
+      const other = await createUser(t);
+      const [a, b] = [
+        await createDocument(t, other, 'First of two.', 'A'),
+        await createDocument(t, other, 'Second.', 'B'),
+      ];
+      // Within one millisecond, as the response formats it, with the id order against the time order: ordering by
+      // the formatted text would tie and fall back to the ids.
+      const [later, earlier] = a.id < b.id ? [a, b] : [b, a];
+      const db = t.app.get(DataSource);
+      await db.query(`UPDATE documents SET created_at = '2026-01-02 03:04:05.000900+00' WHERE id = $1`, [later.id]);
+      await db.query(`UPDATE documents SET created_at = '2026-01-02 03:04:05.000100+00' WHERE id = $1`, [earlier.id]);
+      const listed = (await t.http.get('/api/documents').set(other.auth).expect(200)).body as DocumentBody[];
+      expect(listed.map((d) => d.id)).toEqual([later.id, earlier.id]);
+      expect(listed[0].created_at).toBe('2026-01-02T03:04:05.000Z');
+
+      const plan: Array<{ 'QUERY PLAN': string }> = await db.transaction(async (em) => {
+        await em.query('SET LOCAL enable_seqscan = off');
+        return em.query(`EXPLAIN ${LIST_OWNED.text}`, [other.id, 20, 0]);
+      });
+      const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toContain('documents_user_created_idx');
+      expect(text).not.toContain('to_char');
     });
 
     it.each(['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'offset=-1', 'sort=title'])(
