@@ -17,7 +17,7 @@ const PACED_WARMUP_S = 1;
 async function bareList(ctx: BenchContext, users: BenchUser[], rate: number, durationS: number) {
   const headers = users.map((u) => ({ 'x-user-id': userIdOf(u) }));
   await settle(ctx);
-  return pacedGetInChild(`${ctx.baseline.url}/documents`, headers, rate, durationS, PACED_WARMUP_S);
+  return pacedGetInChild(`${ctx.baseline.url}/prebuilt/documents`, headers, rate, durationS, PACED_WARMUP_S);
 }
 
 /**
@@ -95,7 +95,7 @@ export const restScenario: Scenario = {
       ),
       info('  same rate, autocannon overallRate (bursts each second)', describeLoad(burst)),
       info(
-        '  baseline: bare Express + pg, the same query and JSON, same paced rate (no auth, no framework)',
+        '  baseline: bare Express + pg, the same prepared query and JSON, same paced rate (no auth, no framework)',
         bareListed
           ? `p99 ${bareListed.p99.toFixed(1)} ms (p50 ${bareListed.p50.toFixed(1)} ms${bareListed.failures ? `, ${bareListed.failures} failed` : ''})`
           : 'not measured: embedded PGlite lives in the app process, so no other process can query it',

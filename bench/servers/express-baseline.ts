@@ -5,8 +5,9 @@
 // and an SDK relay, `POST /sdk-relay`: the same, but the model is read through the Anthropic SDK on the app's
 // ModelHttpClient and each event written back as SSE, which is the least a service that reads the model through
 // the SDK (as this one must) does per stream.
-// With a PostgreSQL database, also `GET /documents`: the app's documents list query for the user named in
-// `x-user-id`, mapped to the same JSON, on a pg pool of the app's default size: no auth, no framework.
+// With a PostgreSQL database, also `GET /prebuilt/documents`: the app's documents list query (prepared) for the user
+// named in `x-user-id`, mapped to the same JSON, on a pg pool of the app's default size: no auth, no framework, on
+// Express objects made by Node as the app's server makes them.
 import express from 'express';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
@@ -100,18 +101,6 @@ serveAsChild(async (args) => {
       for await (const event of stream) write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     }),
   );
-  const pool = args.databaseUrl ? new Pool({ connectionString: String(args.databaseUrl), max: 10 }) : undefined;
-  if (pool) {
-    app.get('/documents', (req, res, next) => {
-      pool
-        .query<DocumentRow>(
-          `SELECT id, title, mime_type, size_bytes, chunk_count, status, created_at FROM documents WHERE user_id = $1
-           ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
-          [req.header('x-user-id'), 20, 0],
-        )
-        .then(({ rows }) => res.json(rows.map((d) => ({ ...d, created_at: d.created_at.toISOString() }))), next);
-    });
-  }
   // `GET /prebuilt/health`: the same answer from an Express app whose requests and responses Node makes as Express
   // objects from the start, as the app's server does (src/common/http/express-http-adapter.ts); every other path
   // goes to the stock app above, which switches their prototype per request as stock Express does.
@@ -119,6 +108,22 @@ serveAsChild(async (args) => {
   prebuilt.get('/prebuilt/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // `GET /prebuilt/documents` (PostgreSQL only): on the same Express objects, so that the floor is not slower than
+  // the app for the HTTP layer alone.
+  const pool = args.databaseUrl ? new Pool({ connectionString: String(args.databaseUrl), max: 10 }) : undefined;
+  if (pool) {
+    prebuilt.get('/prebuilt/documents', (req, res, next) => {
+      // Prepared, as the app's list is: the least this read costs.
+      pool
+        .query<DocumentRow>({
+          name: 'bare_list',
+          text: `SELECT id, title, mime_type, size_bytes, chunk_count, status, created_at FROM documents
+                 WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+          values: [req.header('x-user-id'), 20, 0],
+        })
+        .then(({ rows }) => res.json(rows.map((d) => ({ ...d, created_at: d.created_at.toISOString() }))), next);
+    });
+  }
   const server = createServer(expressMessageClasses(prebuilt), (req, res) =>
     req.url?.startsWith('/prebuilt/') ? prebuilt(req, res) : app(req, res),
   );
