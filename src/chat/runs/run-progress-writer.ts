@@ -5,10 +5,10 @@ import { ChatRepository } from '../chat.repository.js';
 /**
  * How often streamed text is saved while runs stream. A crash loses at most this much of an answer in progress;
  * a shorter interval means more writes. One UPDATE per run every 250 ms exhausted the pool at 1,000 streams, and
- * on embedded PGlite (which executes on the event loop) each one stalled every stream.
+ * on embedded PGlite (which then executed on the event loop) each one stalled every stream.
  */
 export const PROGRESS_SAVE_MS = 500;
-/** Rows per UPDATE: keeps one statement short, so embedded PGlite yields the event loop between them. */
+/** Rows per UPDATE: keeps one statement short, so a run start or a search gets its turn between them. */
 const ROWS_PER_STATEMENT = 200;
 
 /** A run whose streamed text is saved in the background. */
