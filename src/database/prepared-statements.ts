@@ -32,6 +32,9 @@ export function statement(name: string, text: string): Statement {
  * per-query runner (created, connected, broadcast to, released). Failures come out as TypeORM's `QueryFailedError`,
  * the same shape every other query fails with, so the callers' conflict handling and the database-failure
  * classification treat both alike. With DATABASE_PREPARED_STATEMENTS=false the same text runs unnamed.
+ *
+ * Each call takes a pool connection of its own and commits on its own: not for statements inside a TypeORM
+ * transaction (on embedded PGlite, with its one connection, such a call would wait for the transaction forever).
  */
 @Injectable()
 export class PreparedStatements {

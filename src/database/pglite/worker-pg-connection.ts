@@ -99,12 +99,16 @@ export class WorkerPgConnection extends EventEmitter {
     for (const message of this.batch) at += message.copy(messages, at);
     this.batch = [];
     const answer = this.worker.exec(messages);
-    this.delivered = this.delivered.then(() =>
-      answer.then(
-        (bytes) => this.deliver(bytes),
-        (err: unknown) => void this.emit('error', err),
-      ),
-    );
+    // In order, and the chain never breaks: a failure is reported and the next answer is still delivered.
+    this.delivered = this.delivered
+      .then(() => answer)
+      .then((bytes) => this.deliver(bytes))
+      .catch((err: unknown) => this.report(err));
+  }
+
+  private report(err: unknown): void {
+    // pg's Client listens for 'error' for as long as it uses this connection; after `end` there is no one to tell.
+    if (this.listenerCount('error')) this.emit('error', err);
   }
 
   private deliver(bytes: Uint8Array): void {
