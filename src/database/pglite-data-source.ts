@@ -28,7 +28,7 @@ export class PgliteDataSource extends DataSource {
     return this.pglite;
   }
 
-  /** A boot that fails here (a migration, a bad data dir) closes the worker too: it would keep the process alive. */
+  /** A boot that fails here (TypeORM cannot open its pool) closes the worker too: it would keep the process alive. */
   override async initialize(): Promise<this> {
     try {
       return await super.initialize();
