@@ -16,9 +16,13 @@ function fileName(originalName: string | undefined): string | undefined {
   return originalName?.split(/[\\/]/).pop();
 }
 
+// The first line with a visible character, found without splitting a document of megabytes into lines.
+const FIRST_LINE = /^[^\S\n]*\S[^\n]*/m;
+
 function firstLine(text: string): string | undefined {
-  const line = text.split('\n').find((l) => l.trim() !== '');
-  return line?.replace(/^\s*#{1,6}\s+/, '').slice(0, 120);
+  return FIRST_LINE.exec(text)?.[0]
+    .replace(/^\s*#{1,6}\s+/, '')
+    .slice(0, 120);
 }
 
 /** The caller's title, else one found in the document (HTML <title>), else the file name, else the first line. */

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { webcrypto } from 'node:crypto';
 import { ValidationFailedError } from '../common/errors/app.error.js';
 import { AppConfig } from '../config/app-config.js';
-import { chunkText } from './chunking/chunk-text.js';
 import { documentTitle } from './document-title.js';
 import { toDocumentResponse } from './document.mapper.js';
 import { DocumentsRepository } from './documents.repository.js';
@@ -46,7 +45,7 @@ export class DocumentsService {
     if (existing) return { document: toDocumentResponse(existing), created: false };
 
     const extracted = await this.extractor.extract(bytes, input.file?.mimetype);
-    const chunks = chunkText(extracted.text, { markdown: extracted.markdown });
+    const { chunks } = extracted;
     if (chunks.length === 0) throw new UnprocessableDocument('The document contains no indexable text');
     const title = documentTitle({
       given: input.title,

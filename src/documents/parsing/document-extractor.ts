@@ -1,21 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import type { TextChunk } from '../chunking/chunk-text.js';
 import { UnprocessableDocument } from '../errors/unprocessable-document.error.js';
-import { detectDocumentKind } from './detect-document-kind.js';
+import { UnsupportedDocumentType } from '../errors/unsupported-document-type.error.js';
+import { detectDocumentFormat } from './detect-document-format.js';
 import { MIME_TYPES, type DocumentKind } from './document-kind.js';
-import { normalizeText } from './normalize-text.js';
 import { ParseFailed } from './parse-failed.error.js';
-import type { ParsedText } from './parse-job.js';
 import { ParserPool } from './parser-pool.js';
+import type { PreparedText } from './text-pipeline.js';
 
 export interface ExtractedDocument {
   kind: DocumentKind;
   mimeType: string;
   /** Normalized text; chunk offsets index this string. */
   text: string;
-  /** Whether `#` lines are headings (true for every kind but plain text, whose extractors emit Markdown-like text). */
-  markdown: boolean;
   /** A title found inside the document (HTML `<title>`). */
   title?: string;
+  chunks: TextChunk[];
 }
 
 const NO_TEXT: Record<DocumentKind, string> = {
@@ -26,30 +26,40 @@ const NO_TEXT: Record<DocumentKind, string> = {
   docx: 'The DOCX document contains no text',
 };
 
-/** Bytes in, normalized text out: detects the type, then parses PDF, DOCX and HTML in the worker pool. */
+/**
+ * Bytes in, normalized text and its passages out. Only the type check by magic numbers runs here; everything that
+ * walks the whole document (decoding, parsing, normalizing, chunking) runs in the parser pool's workers.
+ */
 @Injectable()
 export class DocumentExtractor {
   constructor(private readonly pool: ParserPool) {}
 
   async extract(bytes: Uint8Array, declaredMime?: string): Promise<ExtractedDocument> {
-    const detected = await detectDocumentKind(bytes, declaredMime);
-    let parsed: ParsedText;
+    const format = await detectDocumentFormat(bytes);
+    let prepared: PreparedText;
     try {
-      if (!('text' in detected)) parsed = await this.pool.parse({ kind: detected.kind, bytes });
-      else if (detected.kind === 'html') parsed = await this.pool.parse({ kind: 'html', html: detected.text });
-      else parsed = { text: detected.text };
+      prepared = await this.pool.parse(
+        format.kind === 'text' ? { kind: 'text', bytes, declaredMime } : { kind: format.kind, bytes },
+      );
     } catch (err) {
-      if (err instanceof ParseFailed) throw new UnprocessableDocument(err.message);
-      throw err;
+      if (!(err instanceof ParseFailed)) throw err;
+      if (err.reason === 'UNSUPPORTED') throw new UnsupportedDocumentType(err.message);
+      throw new UnprocessableDocument(err.message);
     }
-    const text = normalizeText(parsed.text);
-    if (text.trim() === '') throw new UnprocessableDocument(NO_TEXT[detected.kind]);
-    return {
-      kind: detected.kind,
-      mimeType: MIME_TYPES[detected.kind],
-      text,
-      markdown: detected.kind !== 'text',
-      title: parsed.title,
-    };
+    // file-type calls anything opening with `<?xml` XML: XHTML is read, other XML is not.
+    if (format.kind === 'text' && format.xml && prepared.kind !== 'html') {
+      throw new UnsupportedDocumentType('application/xml');
+    }
+    const { kind, text, title } = prepared;
+    if (text.trim() === '') throw new UnprocessableDocument(NO_TEXT[kind]);
+    // V8 makes a slice of a long string a view into it: the passages' characters are not copied here.
+    const chunks = prepared.chunks.map(({ ordinal, start, end, headingPath }) => ({
+      ordinal,
+      text: text.slice(start, end),
+      start,
+      end,
+      headingPath,
+    }));
+    return { kind, mimeType: MIME_TYPES[kind], text, title, chunks };
   }
 }

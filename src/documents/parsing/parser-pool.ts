@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../common/errors/app.error.js';
 import { ParseFailed } from './parse-failed.error.js';
-import type { ParseJob, ParseReply, ParsedText } from './parse-job.js';
+import type { ParseJob, ParseReply } from './parse-job.js';
+import type { PreparedText } from './text-pipeline.js';
 
 // Resolved beside this file both in src/ (Jest) and in dist/src/ (nest-cli copies *.mjs as assets).
 const WORKER_FILE = join(__dirname, 'worker', 'parse.worker.mjs');
@@ -16,7 +17,7 @@ const MAX_QUEUED = 64;
 
 interface Pending {
   job: ParseJob & { id: number };
-  resolve(value: ParsedText): void;
+  resolve(value: PreparedText): void;
   reject(reason: unknown): void;
 }
 
@@ -27,7 +28,8 @@ interface Slot {
 }
 
 /**
- * A small pool of worker threads that parse PDF, DOCX and HTML off the event loop. Workers start on demand, take
+ * A small pool of worker threads that turn an upload's bytes into its text and passages off the event loop
+ * (decoding, PDF, DOCX and HTML parsing, normalizing, chunking). Workers start on demand, take
  * one job at a time, and are replaced when they time out, run out of their heap limit, or crash; jobs beyond the
  * pool size wait in a bounded queue.
  */
@@ -38,12 +40,12 @@ export class ParserPool implements OnModuleDestroy {
   private nextId = 1;
   private closed = false;
 
-  parse(job: ParseJob): Promise<ParsedText> {
+  parse(job: ParseJob): Promise<PreparedText> {
     if (this.closed) return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down'));
     if (this.queue.length >= MAX_QUEUED) {
       return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'Too many documents are being parsed; retry shortly'));
     }
-    return new Promise<ParsedText>((resolve, reject) => {
+    return new Promise<PreparedText>((resolve, reject) => {
       this.queue.push({ job: { ...job, id: this.nextId++ }, resolve, reject });
       this.dispatch();
     });
@@ -88,10 +90,6 @@ export class ParserPool implements OnModuleDestroy {
       PARSE_TIMEOUT_MS,
     );
     const { job } = pending;
-    if (job.kind === 'html') {
-      slot.worker.postMessage(job);
-      return;
-    }
     // Move a private copy: the caller's Buffer may be a view into Node's shared pool, which must never be detached.
     const bytes = new Uint8Array(job.bytes);
     slot.worker.postMessage({ ...job, bytes }, [bytes.buffer]);
@@ -100,7 +98,7 @@ export class ParserPool implements OnModuleDestroy {
   private settle(slot: Slot, reply: ParseReply): void {
     const pending = this.release(slot);
     if (!pending || reply.id !== pending.job.id) return;
-    if (reply.ok) pending.resolve({ text: reply.text, title: reply.title });
+    if (reply.ok) pending.resolve({ kind: reply.kind, text: reply.text, title: reply.title, chunks: reply.chunks });
     else pending.reject(new ParseFailed(reply.reason, reply.message));
     this.dispatch();
   }
