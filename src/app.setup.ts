@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
 import { ExpressHttpAdapter } from './common/http/express-http-adapter.js';
@@ -75,6 +76,7 @@ export async function createApp(
       },
     );
     configureApp(app, config);
+    (app.getHttpServer() as Server).keepAliveTimeout = config.httpKeepAliveTimeoutMs;
     // Runs every module's init hooks now (tool discovery, agent definitions), so a bad boot fails here, cleanly.
     await app.init();
   } catch (err) {

@@ -1,5 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ActiveRuns } from './chat/runs/active-runs.js';
 
@@ -21,6 +21,8 @@ export function installShutdown(app: INestApplication, graceMs: number): void {
     logger.log({ msg: 'shutting down', signal, grace_ms: graceMs });
     const server = app.getHttpServer() as Server;
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    const releaseKeptAlive = closeConnectionsAsTheyGoIdle(server);
+    void drained.then(releaseKeptAlive);
     try {
       const finishedInTime = await Promise.race([drained.then(() => true), sleep(graceMs).then(() => false)]);
       if (!finishedInTime) {
@@ -39,4 +41,23 @@ export function installShutdown(app: INestApplication, graceMs: number): void {
   };
   process.once('SIGTERM', (s) => void stop(s));
   process.once('SIGINT', (s) => void stop(s));
+}
+
+/** How often, while draining, connections that have finished their last response are closed. */
+const IDLE_SWEEP_MS = 100;
+
+/**
+ * `server.close()` closes only the connections idle at that moment: one still answering a request would stay open
+ * after its response, kept alive for HTTP_KEEP_ALIVE_TIMEOUT_MS (65 s by default), and hold the drain until the
+ * grace period ends. While draining, every response says `Connection: close` and idle connections are closed as
+ * they appear. Returns the function that stops the sweep.
+ */
+function closeConnectionsAsTheyGoIdle(server: Server): () => void {
+  const markClosing = (_req: IncomingMessage, res: ServerResponse) => res.setHeader('connection', 'close');
+  server.prependListener('request', markClosing);
+  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  return () => {
+    clearInterval(sweep);
+    server.off('request', markClosing);
+  };
 }

@@ -41,6 +41,12 @@ export class AppConfig {
   /** Extra regular expressions whose matches are removed from model output before anyone sees it. */
   secretPatterns: string[];
   shutdownGraceMs: number;
+  /**
+   * How long an idle kept-alive connection stays open. Longer than the idle timeout of the proxy or client in front
+   * (AWS ALB and nginx: 60 s), so that the server is never the side closing a socket the other side is reusing;
+   * Node's own 5 s default turns that race into resets and 502s.
+   */
+  httpKeepAliveTimeoutMs: number;
   /** PostgreSQL text search configuration used to index and query document chunks (SEARCH_LANGUAGE). */
   searchLanguage: string;
   /** Extra folders of agent definitions (YAML), after the built-in ones. */

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       toolTimeoutMs: 30000,
       logLevel: 'info',
       trustProxy: false,
+      httpKeepAliveTimeoutMs: 65000,
     });
     expect(config.jwt.expiresInSeconds).toBe(3600);
     expect(config.jwt.generated).toBe(true);
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
     [{ DATABASE_PREPARED_STATEMENTS: 'yes' }, /^Invalid configuration: DATABASE_PREPARED_STATEMENTS /],
     [{ SECRET_PATTERNS: 'ok,(unclosed' }, /^Invalid configuration: SECRET_PATTERNS /],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }, /^Invalid configuration: HTTP_KEEP_ALIVE_TIMEOUT_MS /],
   ])('fails with one line naming the variable for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -53,6 +53,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info')),
   SECRET_PATTERNS: optionalString,
   SHUTDOWN_GRACE_MS: int(25000, 0, 600000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65000, 100, 3600000),
   // A PostgreSQL text search configuration name (`english`, `simple`, `german`…); checked against the database at boot.
   SEARCH_LANGUAGE: z.preprocess(
     emptyAsUndefined,
@@ -154,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     logLevel: e.LOG_LEVEL,
     secretPatterns: list(e.SECRET_PATTERNS),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     searchLanguage: e.SEARCH_LANGUAGE,
     agentsDirs: list(e.AGENTS_DIR),
     llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },

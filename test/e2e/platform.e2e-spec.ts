@@ -56,6 +56,11 @@ describe('Platform: errors, headers, docs, route protection (e2e)', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
+  it('tells clients how long it keeps an idle connection open: longer than the usual proxy idle timeout (60 s)', async () => {
+    const res = await t.http.get('/health').set('Connection', 'keep-alive').expect(200);
+    expect(res.headers['keep-alive']).toBe('timeout=65');
+  });
+
   it('serves requests that Node made as Express objects (Express never switches their prototype)', async () => {
     await t.http.get('/ready').expect(200);
     const express = t.app.getHttpAdapter().getInstance() as { request: object; response: object };

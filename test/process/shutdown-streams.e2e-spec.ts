@@ -7,6 +7,7 @@ import {
   startScriptedAnthropic,
   type ScriptedAnthropic,
 } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
+import { Agent } from 'undici';
 import { streamChat } from '../support/sse.js';
 
 const MAIN = join(__dirname, '../../dist/src/main.js');
@@ -42,6 +43,26 @@ function boot(env: Record<string, string>) {
   return { child, exited, url, output: () => out };
 }
 
+type Credentials = { email: string; password: string };
+
+async function logIn(url: string, creds: Credentials): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(creds),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+async function registerAndLogIn(url: string, creds: Credentials): Promise<string> {
+  await fetch(`${url}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(creds),
+  });
+  return logIn(url, creds);
+}
+
 describe('SIGTERM with a stream open (built server process)', () => {
   let dir: string;
   let llm: ScriptedAnthropic;
@@ -68,23 +89,12 @@ describe('SIGTERM with a stream open (built server process)', () => {
     const first = boot(env);
     const url = await first.url;
     const creds = { email: 'shutdown@example.com', password: 'password-123' };
-    await fetch(`${url}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(creds),
-    });
-    const login = (await (
-      await fetch(`${url}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(creds),
-      })
-    ).json()) as { access_token: string };
+    const token = await registerAndLogIn(url, creds);
 
     let killed = false;
     const stream = await streamChat(
       url,
-      login.access_token,
+      token,
       { messages: [{ role: 'user', content: '[[slow]]' }] },
       {
         onEvent: (e) => {
@@ -110,17 +120,9 @@ describe('SIGTERM with a stream open (built server process)', () => {
     const second = boot(env);
     const url2 = await second.url;
     try {
-      const token = (
-        (await (
-          await fetch(`${url2}/api/auth/login`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(creds),
-          })
-        ).json()) as { access_token: string }
-      ).access_token;
+      const token2 = await logIn(url2, creds);
       const history = (await (
-        await fetch(`${url2}/api/chat/${conversationId}/history`, { headers: { authorization: `Bearer ${token}` } })
+        await fetch(`${url2}/api/chat/${conversationId}/history`, { headers: { authorization: `Bearer ${token2}` } })
       ).json()) as Array<Record<string, unknown>>;
       expect(history[1]).toMatchObject({ role: 'assistant', status: 'cancelled', content: streamed });
     } finally {
@@ -128,4 +130,44 @@ describe('SIGTERM with a stream open (built server process)', () => {
       expect(await second.exited).toBe(0);
     }
   }, 60_000);
+
+  it('exits as soon as a stream that finishes within the grace period is done, though its connection is kept alive', async () => {
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PGLITE_DIR: join(dir, 'db-drain'),
+      JWT_SECRET: 'shutdown-test-secret-0123456789abcdefghij',
+      ANTHROPIC_API_KEY: 'sk-shutdown-test-key',
+      ANTHROPIC_BASE_URL: llm.url,
+      // Both far longer than the wait this test allows: the drain must not sit out either.
+      SHUTDOWN_GRACE_MS: '15000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '60000',
+      LOG_LEVEL: 'info',
+    };
+    const server = boot(env);
+    const url = await server.url;
+    const token = await registerAndLogIn(url, { email: 'drain@example.com', password: 'password-123' });
+    // A client that keeps its connection open after the stream's last byte, ready for its next request, for as long
+    // as the server's Keep-Alive header allows (fetch's own agent lets go after 4 s).
+    const client = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
+    let signalledAt = 0;
+    const stream = await streamChat(
+      url,
+      token,
+      { messages: [{ role: 'user', content: '[[deltas:6:50]]' }] },
+      {
+        onEvent: (e) => {
+          if (e.event === 'text_delta' && !signalledAt) {
+            signalledAt = performance.now();
+            server.child.kill('SIGTERM');
+          }
+        },
+        dispatcher: client,
+      },
+    );
+    expect(stream.events.find((e) => e.event === 'run_finished')!.json).toMatchObject({ status: 'completed' });
+    expect(await server.exited).toBe(0);
+    expect(performance.now() - signalledAt).toBeLessThan(5_000);
+    await client.close();
+  }, 40_000);
 });

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 export interface SseEvent {
   id?: string;
   event?: string;
@@ -36,14 +37,21 @@ export async function streamChat(
   url: string,
   token: string,
   body: Record<string, unknown>,
-  options: { onEvent?: (e: SseEvent) => void; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  options: {
+    onEvent?: (e: SseEvent) => void;
+    signal?: AbortSignal;
+    headers?: Record<string, string>;
+    /** An undici Agent of the test's own (e.g. one that keeps connections alive longer than fetch's 4 s). */
+    dispatcher?: Dispatcher;
+  } = {},
 ): Promise<{ status: number; headers: Headers; raw: string; events: SseEvent[]; comments: string[]; done: boolean }> {
   const res = await fetch(`${url}/api/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...options.headers },
     body: JSON.stringify(body),
     signal: options.signal,
-  });
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  } as RequestInit);
   let raw = '';
   if (res.body) {
     const decoder = new TextDecoder();
