@@ -69,6 +69,8 @@ export interface PacedLoad {
   maxLateMs: number;
   /** What the first failure was (a status or a socket error), so a failed request is explained, not just counted. */
   firstFailure?: string;
+  /** The warm-up's requests (sent at the same rate, not in p50/p99): shown, so what it leaves out can be seen. */
+  warmup?: { sent: number; p99: number; max: number };
 }
 
 /**
@@ -90,36 +92,59 @@ export async function pacedGet(
   const interval = 1000 / rate;
   const uncounted = Math.floor(rate * warmupS);
   const total = uncounted + Math.max(1, Math.floor(rate * durationS));
-  const latencies: number[] = [];
-  const inFlight: Array<Promise<void>> = [];
+  // Every response's latency and every send's lateness by send index, warm-up included (one code path for all, and
+  // the warm-up can be reported beside the counted window); NaN: no answer (a failure).
+  const latencies = new Float64Array(total).fill(Number.NaN);
+  const lateness = new Float64Array(total);
+  // Counted, not kept: holding every request's promise until the end would keep all of them alive through each of
+  // the client's scavenges, and its own pauses would grow with the run.
+  let inFlight = 0;
+  let sendingDone = false;
+  let allAnswered!: () => void;
+  const answered = new Promise<void>((resolve) => (allAnswered = resolve));
+  const settled = () => {
+    if (--inFlight === 0 && sendingDone) allAnswered();
+  };
   let failures = 0;
   let firstFailure: string | undefined;
   const fail = (why: string) => {
     failures++;
     firstFailure ??= why;
   };
-  let maxLateMs = 0;
   const start = performance.now();
   for (let i = 0; i < total; i++) {
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    const counted = i >= uncounted;
-    if (counted) maxLateMs = Math.max(maxLateMs, performance.now() - due);
-    inFlight.push(
-      timedGet(url, headers[i % headers.length], agent).then(
+    const late = performance.now() - due;
+    lateness[i] = late;
+    inFlight++;
+    timedGet(url, headers[i % headers.length], agent)
+      .then(
         ({ status, ms }) => {
           if (status !== 200) fail(`status ${status}`);
-          else if (counted) latencies.push(ms);
+          else latencies[i] = ms;
         },
         (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
-      ),
-    );
+      )
+      .finally(settled);
   }
-  await Promise.all(inFlight);
+  sendingDone = true;
+  if (inFlight > 0) await answered;
   agent.destroy();
-  const s = summarize(latencies);
-  return { sent: total - uncounted, failures, p50: s.p50, p99: s.p99, maxLateMs, firstFailure };
+  const answeredIn = (from: number, to: number) => [...latencies.subarray(from, to)].filter((ms) => !Number.isNaN(ms));
+  const s = summarize(answeredIn(uncounted, total));
+  const w = summarize(answeredIn(0, uncounted));
+  const maxLateMs = lateness.subarray(uncounted).reduce((max, late) => Math.max(max, late), 0);
+  return {
+    sent: total - uncounted,
+    failures,
+    p50: s.p50,
+    p99: s.p99,
+    maxLateMs,
+    firstFailure,
+    warmup: uncounted ? { sent: uncounted, p99: w.p99, max: w.max } : undefined,
+  };
 }
 
 /** `pacedGet` run in a child process (bench/paced-client.ts), so the measuring client's own pauses stay out of it. */

@@ -8,6 +8,8 @@
 // With a PostgreSQL database, also `GET /prebuilt/documents`: the app's documents list query (prepared) for the user
 // named in `x-user-id`, mapped to the same JSON, on a pg pool of the app's default size: no auth, no framework, on
 // Express objects made by Node as the app's server makes them.
+// First, as in the app's main.ts: the floor runs with the V8 settings the app runs with.
+import '../../src/v8-flags.js';
 import express from 'express';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
