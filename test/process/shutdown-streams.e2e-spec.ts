@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,60 +6,12 @@ import {
   type ScriptedAnthropic,
 } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { Agent } from 'undici';
+import { assertServerBuilt, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
 
-const MAIN = join(__dirname, '../../dist/src/main.js');
 // These drive the built server as `npm start` runs it; `npm test` builds first.
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test does it for you)`);
-});
-
-const children = new Set<ReturnType<typeof spawn>>();
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function boot(env: Record<string, string>) {
-  let out = '';
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = (async () => {
-    for (let i = 0; i < 300; i++) {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) return m[1];
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`no boot:\n${out}`);
-  })();
-  return { child, exited, url, output: () => out };
-}
-
-type Credentials = { email: string; password: string };
-
-async function logIn(url: string, creds: Credentials): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(creds),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-async function registerAndLogIn(url: string, creds: Credentials): Promise<string> {
-  await fetch(`${url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(creds),
-  });
-  return logIn(url, creds);
-}
+beforeAll(assertServerBuilt);
+afterAll(killAllServers);
 
 describe('SIGTERM with a stream open (built server process)', () => {
   let dir: string;
@@ -86,10 +36,10 @@ describe('SIGTERM with a stream open (built server process)', () => {
       SHUTDOWN_GRACE_MS: '300',
       LOG_LEVEL: 'info',
     };
-    const first = boot(env);
+    const first = spawnServer(env);
     const url = await first.url;
     const creds = { email: 'shutdown@example.com', password: 'password-123' };
-    const token = await registerAndLogIn(url, creds);
+    const token = await loginOver(url, creds);
 
     let killed = false;
     const stream = await streamChat(
@@ -117,10 +67,10 @@ describe('SIGTERM with a stream open (built server process)', () => {
     expect(streamed).toMatch(/^tick0 /);
 
     // The partial answer survived the shutdown.
-    const second = boot(env);
+    const second = spawnServer(env);
     const url2 = await second.url;
     try {
-      const token2 = await logIn(url2, creds);
+      const token2 = await loginOver(url2, creds);
       const history = (await (
         await fetch(`${url2}/api/chat/${conversationId}/history`, { headers: { authorization: `Bearer ${token2}` } })
       ).json()) as Array<Record<string, unknown>>;
@@ -144,9 +94,9 @@ describe('SIGTERM with a stream open (built server process)', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '60000',
       LOG_LEVEL: 'info',
     };
-    const server = boot(env);
+    const server = spawnServer(env);
     const url = await server.url;
-    const token = await registerAndLogIn(url, { email: 'drain@example.com', password: 'password-123' });
+    const token = await loginOver(url, { email: 'drain@example.com', password: 'password-123' });
     // A client that keeps its connection open after the stream's last byte, ready for its next request, for as long
     // as the server's Keep-Alive header allows (fetch's own agent lets go after 4 s).
     const client = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
