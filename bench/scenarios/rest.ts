@@ -18,6 +18,12 @@ function mean(loads: HttpLoad[]): number {
  */
 const PACED_WARMUP_S = 3;
 
+/** "… ms (p50 … ms[, N failed])": a paced load's counted window. */
+function describePaced(load: PacedLoad): string {
+  const failed = load.failures ? `, ${load.failures} failed` : '';
+  return `${load.p99.toFixed(1)} ms (p50 ${load.p50.toFixed(1)} ms${failed})`;
+}
+
 function describeWarmup(load: PacedLoad): string {
   if (!load.warmup) return 'none';
   const { sent, p99, max } = load.warmup;
@@ -101,7 +107,7 @@ export const restScenario: Scenario = {
       check(
         `GET /api/documents p99 at half max (${Math.round(halfRate)} req/s, evenly paced)`,
         '<= 10 ms',
-        `${paced.p99.toFixed(1)} ms (p50 ${paced.p50.toFixed(1)} ms${paced.failures ? `, ${paced.failures} failed` : ''})`,
+        describePaced(paced),
         paced.p99 <= 10 && paced.failures === 0,
       ),
       info(`  first ${PACED_WARMUP_S} s of that paced load (warm-up, not in the p99)`, describeWarmup(paced)),
@@ -109,7 +115,7 @@ export const restScenario: Scenario = {
       info(
         '  baseline: bare Express + pg, the same prepared query and JSON, same paced rate (no auth, no framework)',
         bareListed
-          ? `p99 ${bareListed.p99.toFixed(1)} ms (p50 ${bareListed.p50.toFixed(1)} ms${bareListed.failures ? `, ${bareListed.failures} failed` : ''}); warm-up ${describeWarmup(bareListed)}`
+          ? `p99 ${describePaced(bareListed)}; warm-up ${describeWarmup(bareListed)}`
           : 'not measured: embedded PGlite lives in the app process, so no other process can query it',
       ),
     );
