@@ -5,11 +5,11 @@ import { Worker } from 'node:worker_threads';
 // Resolved beside this file both in src/ (Jest) and in dist/src/ (nest-cli copies *.mjs as assets).
 const WORKER_FILE = join(__dirname, 'pglite.worker.mjs');
 
-type Answer = { type?: undefined; id: number; bytes?: Uint8Array; error?: string };
+type Answer = { type?: undefined; id: number; bytes?: Uint8Array; heapUsed?: number; error?: string };
 type BootMessage = { type: 'ready' } | { type: 'failed'; message: string };
 
 interface Pending {
-  resolve(bytes: Uint8Array): void;
+  resolve(answer: Answer): void;
   reject(err: Error): void;
 }
 
@@ -65,31 +65,36 @@ export class PgliteWorker {
   }
 
   /** Runs frontend protocol messages (one or more, in one buffer); resolves with the backend's raw answer. */
-  exec(messages: Uint8Array): Promise<Uint8Array> {
-    if (this.gone) return Promise.reject(this.gone);
-    const id = this.nextId++;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // A buffer of its own can be handed over without a copy; a view into a shared one (Node's pool) must not be.
-      const own = messages.byteLength === messages.buffer.byteLength ? messages : new Uint8Array(messages);
-      this.worker.postMessage({ type: 'exec', id, bytes: own }, [own.buffer as ArrayBuffer]);
-    });
+  async exec(messages: Uint8Array): Promise<Uint8Array> {
+    // A buffer of its own can be handed over without a copy; a view into a shared one (Node's pool) must not be.
+    const own = messages.byteLength === messages.buffer.byteLength ? messages : new Uint8Array(messages);
+    const answer = await this.ask({ type: 'exec', bytes: own }, [own.buffer as ArrayBuffer]);
+    return answer.bytes ?? new Uint8Array(0);
+  }
+
+  /** The worker thread's JS heap in use, in bytes (the database's own memory, WebAssembly's, is not in it). */
+  async heapUsed(): Promise<number> {
+    return (await this.ask({ type: 'heap' })).heapUsed ?? 0;
   }
 
   /** Closes the database (PGlite flushes and shuts down), then the worker. Later calls fail as "PGlite is closed". */
   async close(): Promise<void> {
     if (this.gone) return;
-    const id = this.nextId++;
-    const closing = new Promise<void>((resolve, reject) =>
-      this.pending.set(id, { resolve: () => resolve(), reject: (err) => reject(err) }),
-    );
-    this.worker.postMessage({ type: 'close', id });
     try {
-      await closing;
+      await this.ask({ type: 'close' });
     } finally {
       this.fail(closedError());
       await this.worker.terminate();
     }
+  }
+
+  private ask(message: { type: string; bytes?: Uint8Array }, transfer: ArrayBuffer[] = []): Promise<Answer> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id }, transfer);
+    });
   }
 
   private settle(answer: Answer): void {
@@ -97,7 +102,7 @@ export class PgliteWorker {
     if (!waiting) return;
     this.pending.delete(answer.id);
     if (answer.error !== undefined) waiting.reject(new Error(answer.error));
-    else waiting.resolve(answer.bytes ?? new Uint8Array(0));
+    else waiting.resolve(answer);
   }
 
   private lost(why: string): void {
