@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { timedGet } from './api-client.js';
-import { sleep, summarize } from './stats.js';
+import { sleep, slowStretches, summarize, type SlowStretches } from './stats.js';
 
 export interface HttpLoad {
   /** Responses (any status) per second over the whole run.*/
@@ -71,7 +71,12 @@ export interface PacedLoad {
   firstFailure?: string;
   /** The warm-up's requests (sent at the same rate, not in p50/p99): shown, so what it leaves out can be seen. */
   warmup?: { sent: number; p99: number; max: number };
+  /** The counted window's answers slower than the bound the caller gave, grouped in time. */
+  slow: SlowStretches & { overMs: number };
 }
+
+/** Slow answers sent less than this apart are one stretch (one pause somewhere), not two. */
+const STRETCH_JOIN_MS = 100;
 
 /**
  * Open-loop load: one GET every 1000/rate ms on schedule, whatever the previous ones are doing, each timed from
@@ -86,7 +91,8 @@ export async function pacedGet(
   headers: Array<Record<string, string>>,
   rate: number,
   durationS: number,
-  warmupS = 0,
+  warmupS: number,
+  slowMs: number,
 ): Promise<PacedLoad> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const interval = 1000 / rate;
@@ -136,6 +142,12 @@ export async function pacedGet(
   const s = summarize(answeredIn(uncounted, total));
   const w = summarize(answeredIn(0, uncounted));
   const maxLateMs = lateness.subarray(uncounted).reduce((max, late) => Math.max(max, late), 0);
+  // When each counted request actually left (its due time plus how late the client was), from the window's start.
+  const sentAt = Float64Array.from({ length: total - uncounted }, (_, i) => {
+    const at = uncounted + i;
+    return at * interval + lateness[at];
+  });
+  const slow = slowStretches(sentAt, latencies.subarray(uncounted), slowMs, STRETCH_JOIN_MS);
   return {
     sent: total - uncounted,
     failures,
@@ -144,6 +156,7 @@ export async function pacedGet(
     maxLateMs,
     firstFailure,
     warmup: uncounted ? { sent: uncounted, p99: w.p99, max: w.max } : undefined,
+    slow: { ...slow, overMs: slowMs },
   };
 }
 
@@ -154,8 +167,9 @@ export function pacedGetInChild(
   rate: number,
   durationS: number,
   warmupS: number,
+  slowMs: number,
 ): Promise<PacedLoad> {
-  const args = JSON.stringify({ url, headers, rate, durationS, warmupS });
+  const args = JSON.stringify({ url, headers, rate, durationS, warmupS, slowMs });
   const child = fork(join(__dirname, 'paced-client.js'), [args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

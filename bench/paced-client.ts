@@ -9,10 +9,11 @@ interface PacedArgs {
   rate: number;
   durationS: number;
   warmupS: number;
+  slowMs: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as PacedArgs;
-pacedGet(args.url, args.headers, args.rate, args.durationS, args.warmupS).then(
+pacedGet(args.url, args.headers, args.rate, args.durationS, args.warmupS, args.slowMs).then(
   (result) => process.send?.({ result }, () => process.exit(0)),
   (err: unknown) => process.send?.({ error: String(err) }, () => process.exit(1)),
 );

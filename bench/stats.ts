@@ -30,6 +30,50 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
+/** How an evenly paced load's slow answers fall in time: a tail spread over the window, or one event. */
+export interface SlowStretches {
+  /** Answers slower than the bound. */
+  slow: number;
+  /** Runs of slow answers, each sent within the join interval of the one before. */
+  stretches: number;
+  /** The stretch with the most slow answers: how many, and from its first send to its last answer (ms). */
+  largest: { slow: number; spanMs: number };
+}
+
+/**
+ * Groups the answers slower than `overMs` into stretches: a slow answer sent within `joinMs` of the previous slow
+ * one belongs to its stretch. `sentAt[i]` and `latency[i]` describe answer i in send order; NaN latencies (failed
+ * requests, counted elsewhere) are skipped.
+ */
+export function slowStretches(
+  sentAt: ArrayLike<number>,
+  latency: ArrayLike<number>,
+  overMs: number,
+  joinMs: number,
+): SlowStretches {
+  let slow = 0;
+  let stretches = 0;
+  let largest = { slow: 0, spanMs: 0 };
+  let current = { slow: 0, first: 0, lastSent: Number.NEGATIVE_INFINITY, end: 0 };
+  const close = () => {
+    if (current.slow > largest.slow) largest = { slow: current.slow, spanMs: current.end - current.first };
+  };
+  for (let i = 0; i < latency.length; i++) {
+    if (!(latency[i] > overMs)) continue;
+    slow++;
+    if (sentAt[i] - current.lastSent > joinMs) {
+      close();
+      stretches++;
+      current = { slow: 0, first: sentAt[i], lastSent: sentAt[i], end: 0 };
+    }
+    current.slow++;
+    current.lastSent = sentAt[i];
+    current.end = Math.max(current.end, sentAt[i] + latency[i]);
+  }
+  close();
+  return { slow, stretches, largest };
+}
+
 export function ms(value: number, digits = 1): string {
   return Number.isFinite(value) ? `${value.toFixed(digits)} ms` : 'n/a';
 }

@@ -17,11 +17,20 @@ function mean(loads: HttpLoad[]): number {
  * warm-up let it into the window in some runs and not others; the warm-up's own p99 and max are reported beside it.
  */
 const PACED_WARMUP_S = 3;
+/** The documents list's p99 bound: answers slower than it are counted and grouped in time beside the p99. */
+const LIST_P99_MS = 10;
 
-/** "… ms (p50 … ms[, N failed])": a paced load's counted window. */
+/**
+ * "… ms (p50 … ms[, N failed][; N over 10 ms in K stretches, the largest M in T ms])": a paced load's counted
+ * window. The stretches say whether a missed p99 was a tail spread over the window or one pause somewhere.
+ */
 function describePaced(load: PacedLoad): string {
   const failed = load.failures ? `, ${load.failures} failed` : '';
-  return `${load.p99.toFixed(1)} ms (p50 ${load.p50.toFixed(1)} ms${failed})`;
+  const { slow, stretches, largest, overMs } = load.slow;
+  const spread = slow
+    ? `; ${slow} over ${overMs} ms in ${stretches} stretch${stretches === 1 ? '' : 'es'}, the largest ${largest.slow} in ${largest.spanMs.toFixed(0)} ms`
+    : '';
+  return `${load.p99.toFixed(1)} ms (p50 ${load.p50.toFixed(1)} ms${failed}${spread})`;
 }
 
 function describeWarmup(load: PacedLoad): string {
@@ -34,7 +43,14 @@ function describeWarmup(load: PacedLoad): string {
 async function bareList(ctx: BenchContext, users: BenchUser[], rate: number, durationS: number) {
   const headers = users.map((u) => ({ 'x-user-id': userIdOf(u) }));
   await settle(ctx);
-  return pacedGetInChild(`${ctx.baseline.url}/prebuilt/documents`, headers, rate, durationS, PACED_WARMUP_S);
+  return pacedGetInChild(
+    `${ctx.baseline.url}/prebuilt/documents`,
+    headers,
+    rate,
+    durationS,
+    PACED_WARMUP_S,
+    LIST_P99_MS,
+  );
 }
 
 /**
@@ -100,15 +116,15 @@ export const restScenario: Scenario = {
     const burst = await httpLoad({ ...list, durationS: halfRateS, overallRate: halfRate });
     // The paced runs start on a quiet app, not on the tail of the bursts above.
     await settle(ctx);
-    const paced = await pacedGetInChild(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S);
+    const paced = await pacedGetInChild(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S, LIST_P99_MS);
     const bareListed = ctx.database === 'postgres' ? await bareList(ctx, users, halfRate, halfRateS) : undefined;
     rows.push(
       info(`GET /api/documents (20 of ${LIST_DOCUMENTS} rows, ${listUsers} users) at max rate`, describeLoad(max)),
       check(
         `GET /api/documents p99 at half max (${Math.round(halfRate)} req/s, evenly paced)`,
-        '<= 10 ms',
+        `<= ${LIST_P99_MS} ms`,
         describePaced(paced),
-        paced.p99 <= 10 && paced.failures === 0,
+        paced.p99 <= LIST_P99_MS && paced.failures === 0,
       ),
       info(`  first ${PACED_WARMUP_S} s of that paced load (warm-up, not in the p99)`, describeWarmup(paced)),
       info('  same rate, autocannon overallRate (bursts each second)', describeLoad(burst)),
