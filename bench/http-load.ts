@@ -73,6 +73,12 @@ export interface PacedLoad {
   warmup?: { sent: number; p99: number; max: number };
   /** The counted window's answers slower than the bound the caller gave, grouped in time. */
   slow: SlowStretches & { overMs: number };
+  /**
+   * Wall-clock ms (performance.timeOrigin-based) of the first send, warm-up included: the origin of the stretches'
+   * `fromMs`, so another process's readings can be set against them; and the counted window's start and end.
+   */
+  startedAt: number;
+  window: { from: number; to: number };
 }
 
 /** Slow answers sent less than this apart are one stretch (one pause somewhere), not two. */
@@ -148,7 +154,10 @@ export async function pacedGet(
     return at * interval + lateness[at];
   });
   const slow = slowStretches(sentAt, latencies.subarray(uncounted), slowMs, STRETCH_JOIN_MS);
+  const startedAt = performance.timeOrigin + start;
   return {
+    startedAt,
+    window: { from: startedAt + uncounted * interval, to: performance.timeOrigin + performance.now() },
     sent: total - uncounted,
     failures,
     p50: s.p50,

@@ -20,7 +20,7 @@ describe('bench stats', () => {
       expect(slowStretches(sentAt, latency, 10, 100)).toEqual({
         slow: 0,
         stretches: 0,
-        largest: { slow: 0, spanMs: 0 },
+        largest: { slow: 0, fromMs: 0, spanMs: 0 },
       });
     });
 
@@ -33,6 +33,7 @@ describe('bench stats', () => {
       expect(result.slow).toBe(40); // latency 30 ms down to 10.5 ms; at 10 ms and below they are not over the bound
       expect(result.stretches).toBe(1);
       expect(result.largest.slow).toBe(40);
+      expect(result.largest.fromMs).toBe(500);
       expect(result.largest.spanMs).toBeCloseTo(30, 5); // sent at 500 ms, the last answered at 530 ms
     });
 
@@ -40,7 +41,7 @@ describe('bench stats', () => {
       const slow: Record<number, number> = { 100: 12, 101: 12, 2000: 15, 2001: 14, 2002: 13, 3000: 11 };
       const { sentAt, latency } = paced(4000, slow);
       const result = slowStretches(sentAt, latency, 10, 100);
-      expect(result).toEqual({ slow: 6, stretches: 3, largest: { slow: 3, spanMs: 15 } }); // sent at 1,000 ms, answered by 1,015
+      expect(result).toEqual({ slow: 6, stretches: 3, largest: { slow: 3, fromMs: 1000, spanMs: 15 } }); // sent at 1,000 ms, answered by 1,015
     });
 
     it('skips failed requests (NaN latency)', () => {
@@ -48,7 +49,7 @@ describe('bench stats', () => {
       expect(slowStretches(sentAt, latency, 10, 100)).toEqual({
         slow: 1,
         stretches: 1,
-        largest: { slow: 1, spanMs: 20 },
+        largest: { slow: 1, fromMs: 3, spanMs: 20 },
       });
     });
   });

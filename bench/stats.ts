@@ -36,8 +36,11 @@ export interface SlowStretches {
   slow: number;
   /** Runs of slow answers, each sent within the join interval of the one before. */
   stretches: number;
-  /** The stretch with the most slow answers: how many, and from its first send to its last answer (ms). */
-  largest: { slow: number; spanMs: number };
+  /**
+   * The stretch with the most slow answers: how many, when its first was sent (ms, on `sentAt`'s clock) and how long
+   * from that send to its last answer (ms).
+   */
+  largest: { slow: number; fromMs: number; spanMs: number };
 }
 
 /**
@@ -53,10 +56,11 @@ export function slowStretches(
 ): SlowStretches {
   let slow = 0;
   let stretches = 0;
-  let largest = { slow: 0, spanMs: 0 };
+  let largest = { slow: 0, fromMs: 0, spanMs: 0 };
   let current = { slow: 0, first: 0, lastSent: Number.NEGATIVE_INFINITY, end: 0 };
   const close = () => {
-    if (current.slow > largest.slow) largest = { slow: current.slow, spanMs: current.end - current.first };
+    if (current.slow > largest.slow)
+      largest = { slow: current.slow, fromMs: current.first, spanMs: current.end - current.first };
   };
   for (let i = 0; i < latency.length; i++) {
     if (!(latency[i] > overMs)) continue;

@@ -1,5 +1,6 @@
 import { createUsers, uploadText, userIdOf, type BenchUser } from '../api-client.js';
 import { Corpus } from '../corpus.js';
+import { CoreWatch, coresDuring, describeCores, type CoreReading } from '../core-watch.js';
 import { describeLoad, httpLoad, pacedGetInChild, type HttpLoad, type PacedLoad } from '../http-load.js';
 import { check, info, type Row } from '../report.js';
 import { settle, type BenchContext, type Scenario } from './scenario.js';
@@ -33,6 +34,29 @@ function describePaced(load: PacedLoad): string {
   return `${load.p99.toFixed(1)} ms (p50 ${load.p50.toFixed(1)} ms${failed}${spread})`;
 }
 
+/**
+ * What the cores did during the largest stretch of slow answers and over the whole counted window, from the readings
+ * taken while the load ran: whether the server's thread was on a core, waiting for one, or idle.
+ */
+function describeCoresDuring(load: PacedLoad, readings: readonly CoreReading[], who: string): string {
+  const whole = `over the window ${describeCores(coresDuring(readings, load.window.from, load.window.to), who)}`;
+  const { slow, fromMs, spanMs } = load.slow.largest;
+  if (!slow) return whole;
+  const from = load.startedAt + fromMs;
+  return `in the largest stretch ${describeCores(coresDuring(readings, from, from + spanMs), who)}; ${whole}`;
+}
+
+/** A paced load with the cores watched while it runs (the watched pid's thread is the server's). */
+async function pacedWatched(pid: number, run: () => Promise<PacedLoad>) {
+  const watch = new CoreWatch(pid);
+  try {
+    const load = await run();
+    return { load, readings: watch.stop() };
+  } finally {
+    watch.stop();
+  }
+}
+
 function describeWarmup(load: PacedLoad): string {
   if (!load.warmup) return 'none';
   const { sent, p99, max } = load.warmup;
@@ -43,13 +67,8 @@ function describeWarmup(load: PacedLoad): string {
 async function bareList(ctx: BenchContext, users: BenchUser[], rate: number, durationS: number) {
   const headers = users.map((u) => ({ 'x-user-id': userIdOf(u) }));
   await settle(ctx);
-  return pacedGetInChild(
-    `${ctx.baseline.url}/prebuilt/documents`,
-    headers,
-    rate,
-    durationS,
-    PACED_WARMUP_S,
-    LIST_P99_MS,
+  return pacedWatched(ctx.baseline.pid, () =>
+    pacedGetInChild(`${ctx.baseline.url}/prebuilt/documents`, headers, rate, durationS, PACED_WARMUP_S, LIST_P99_MS),
   );
 }
 
@@ -116,8 +135,11 @@ export const restScenario: Scenario = {
     const burst = await httpLoad({ ...list, durationS: halfRateS, overallRate: halfRate });
     // The paced runs start on a quiet app, not on the tail of the bursts above.
     await settle(ctx);
-    const paced = await pacedGetInChild(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S, LIST_P99_MS);
-    const bareListed = ctx.database === 'postgres' ? await bareList(ctx, users, halfRate, halfRateS) : undefined;
+    const { load: paced, readings } = await pacedWatched(ctx.app.pid, () =>
+      pacedGetInChild(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S, LIST_P99_MS),
+    );
+    const floor = ctx.database === 'postgres' ? await bareList(ctx, users, halfRate, halfRateS) : undefined;
+    const bareListed = floor?.load;
     rows.push(
       info(`GET /api/documents (20 of ${LIST_DOCUMENTS} rows, ${listUsers} users) at max rate`, describeLoad(max)),
       check(
@@ -126,12 +148,13 @@ export const restScenario: Scenario = {
         describePaced(paced),
         paced.p99 <= LIST_P99_MS && paced.failures === 0,
       ),
+      info('  what the cores did (read every 10 ms)', describeCoresDuring(paced, readings, 'the app')),
       info(`  first ${PACED_WARMUP_S} s of that paced load (warm-up, not in the p99)`, describeWarmup(paced)),
       info('  same rate, autocannon overallRate (bursts each second)', describeLoad(burst)),
       info(
         '  baseline: bare Express + pg, the same prepared query and JSON, same paced rate (no auth, no framework)',
         bareListed
-          ? `p99 ${describePaced(bareListed)}; warm-up ${describeWarmup(bareListed)}`
+          ? `p99 ${describePaced(bareListed)}; warm-up ${describeWarmup(bareListed)}; ${describeCoresDuring(bareListed, floor.readings, 'the baseline')}`
           : 'not measured: embedded PGlite lives in the app process, so no other process can query it',
       ),
     );
