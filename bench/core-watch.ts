@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { machineIdleMs } from './machine.js';
 
 /**
  * What the cores did while a paced load ran, read every 10 ms, so a stretch of slow answers can be set against it:
@@ -33,8 +34,6 @@ export function parseSchedstat(text: string): { ranMs: number; waitedMs: number 
   return { ranMs: ran / 1e6, waitedMs: waited / 1e6 };
 }
 
-const CLOCK_TICKS_PER_S = 100;
-
 /** Every cpuidle state's residency counter (µs), or none where the kernel has no cpuidle driver. */
 function cpuidleFiles(): string[] {
   const files: string[] = [];
@@ -47,12 +46,6 @@ function cpuidleFiles(): string[] {
     return [];
   }
   return files;
-}
-
-/** idle + iowait of /proc/stat's first line, in ms. */
-function procStatIdleMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  return ((fields[4] + fields[5]) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 const INTERVAL_MS = 10;
@@ -83,7 +76,7 @@ export class CoreWatch {
     try {
       const idleMs = this.idleFiles.length
         ? this.idleFiles.reduce((sum, f) => sum + Number(readFileSync(f, 'utf8')), 0) / 1000
-        : procStatIdleMs();
+        : machineIdleMs();
       this.readings.push({
         at: performance.timeOrigin + performance.now(),
         ...parseSchedstat(readFileSync(`/proc/${this.pid}/schedstat`, 'utf8')),

@@ -18,11 +18,22 @@ export function processCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
-/** CPU time all cores spent busy since boot, in ms (the `cpu` line of /proc/stat, everything but idle and iowait). */
-function machineBusyMs(): number {
+/** The `cpu` line of /proc/stat: all cores' time since boot in each state, in ticks. */
+function cpuTicks(): number[] {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  return ticks;
+}
+
+/** CPU time all cores spent busy since boot, in ms (everything but idle and iowait). */
+function machineBusyMs(): number {
+  const [user, nice, system, , , irq, softirq, steal] = cpuTicks();
   return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** Time all cores spent idle since boot, in ms (idle and iowait; in 10 ms ticks). */
+export function machineIdleMs(): number {
+  const [, , , idle, iowait] = cpuTicks();
+  return ((idle + iowait) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 /**
