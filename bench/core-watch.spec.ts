@@ -47,7 +47,10 @@ describe('CoreWatch', () => {
     await sleep(100);
     const sleepTo = performance.timeOrigin + performance.now();
     const readings = watch.stop();
-    expect(watch.stop()).toBe(readings); // idempotent: no reading after the first stop
+    const taken = readings.length;
+    await sleep(30);
+    expect(watch.stop()).toBe(readings);
+    expect(readings.length).toBe(taken); // stopped: no timer reading, and a second stop() adds none
     expect(readings.length).toBeGreaterThan(2);
     // Spinning blocks this thread's 10 ms timer, so the spin is read as one interval; sleeping, the thread is idle.
     const spinning = coresDuring(readings, spinFrom, spinTo)!;
