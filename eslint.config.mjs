@@ -6,13 +6,21 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: false } },
+    // Type-aware: async generators, background saves and event handlers are where promises get dropped.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
       '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
       // Configuration is read once, in src/config; everything else receives the typed AppConfig.
       'no-restricted-properties': [
         'error',
@@ -22,8 +30,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main.ts', 'ormconfig.ts', 'test/**/*.ts', 'bench/**/*.ts', 'bench/**/*.mjs'],
+    files: ['src/main.ts', 'ormconfig.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },
+  },
+  {
+    // Plain ESM worker entries and scripts are outside the TypeScript project: linted without type information.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
   },
   {
     files: ['test/**/*.ts', '**/*.spec.ts'],

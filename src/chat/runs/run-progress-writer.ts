@@ -41,7 +41,7 @@ export class RunProgressWriter implements OnApplicationShutdown {
 
   private schedule(): void {
     if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), PROGRESS_SAVE_MS);
+      this.timer = setTimeout(() => void this.flush(), PROGRESS_SAVE_MS);
       this.timer.unref();
     }
   }
