@@ -2,22 +2,14 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { NotFoundError } from '../common/errors/app.error.js';
 import { AppConfig } from '../config/app-config.js';
+import { AgentDefinitionError, AgentNotFound } from './agents.errors.js';
 import { agentDefinitionSchema, type AgentDefinition } from './agent-definition.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
 export const DEFAULT_AGENT = 'assistant';
 /** Shipped definitions; copied next to the compiled code by nest-cli's assets. */
 const BUILT_IN_DIR = join(__dirname, 'definitions');
-
-export class AgentDefinitionError extends Error {}
-
-export class AgentNotFound extends NotFoundError {
-  constructor() {
-    super('Agent');
-  }
-}
 
 /**
  * Loads agent definitions (YAML) from the built-in folder and AGENTS_DIR at bootstrap — after every module has

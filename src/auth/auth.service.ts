@@ -1,25 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config.js';
-import { AppError, NotFoundError } from '../common/errors/app.error.js';
 import type { AccessTokenClaims, AuthUser } from './auth-user.js';
+import { EmailTaken, InvalidCredentials, UserNotFound } from './auth.errors.js';
 import { AccessTokenDto, MeDto, RegisteredUserDto } from './dto/auth-responses.dto.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
 import type { Role } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UsersRepository } from './users.repository.js';
-
-export class EmailTaken extends AppError {
-  constructor() {
-    super('CONFLICT', 'An account with this email already exists');
-  }
-}
-
-export class InvalidCredentials extends AppError {
-  constructor() {
-    super('UNAUTHORIZED', 'Invalid email or password');
-  }
-}
 
 @Injectable()
 export class AuthService {
@@ -50,7 +38,7 @@ export class AuthService {
   /** Reads the account fresh (roles may have changed since the token was issued); a deleted account is 404. */
   async me(caller: AuthUser): Promise<MeDto> {
     const user = await this.users.findById(caller.id);
-    if (!user) throw new NotFoundError('User');
+    if (!user) throw new UserNotFound();
     return { id: user.id, email: user.email, roles: user.roles };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError } from 'typeorm';
-import { AppError } from '../common/errors/app.error.js';
+import { ConversationBusy, IdempotencyInProgress } from './chat.errors.js';
 import { PreparedStatements, statement, type Statement } from '../database/prepared-statements.js';
 import { ConversationEntity } from './entities/conversation.entity.js';
 import {
@@ -14,19 +14,6 @@ import {
 import { RunEntity, type RunRowStatus } from './entities/run.entity.js';
 import { ToolCallEntity } from './entities/tool-call.entity.js';
 
-export class ConversationBusy extends AppError {
-  constructor() {
-    super('CONFLICT', 'A run is already active in this conversation; cancel it or wait for it to finish');
-  }
-}
-
-export class IdempotentRequestInProgress extends AppError {
-  constructor() {
-    super('CONFLICT', 'A request with this Idempotency-Key is still running; retry when it has finished');
-    this.retryAfterSeconds = 1;
-  }
-}
-
 const UNIQUE_VIOLATION = '23505';
 
 export interface ConversationHistory {
@@ -37,18 +24,12 @@ export interface ConversationHistory {
   throughSeq: string;
 }
 
-export class ConversationChanged extends AppError {
-  constructor() {
-    super('CONFLICT', 'Another message was added to this conversation meanwhile; send yours again');
-  }
-}
-
 /** The partial unique indexes on runs turn races into clear 409s. */
 function mapRunConflict(err: unknown): unknown {
   const driver =
     err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
   if (driver?.code !== UNIQUE_VIOLATION) return err;
-  return driver.constraint === 'runs_user_idempotency_key' ? new IdempotentRequestInProgress() : new ConversationBusy();
+  return driver.constraint === 'runs_user_idempotency_key' ? new IdempotencyInProgress() : new ConversationBusy();
 }
 
 /**

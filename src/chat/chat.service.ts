@@ -5,15 +5,11 @@ import type { AgentDefinition } from '../agents/agent-definition.js';
 import type { RunEvent } from '../agents/runtime/run-event.js';
 import { AgentRuntimeService } from '../agents/runtime/agent-runtime.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { AgentNotFound } from '../agents/agent-definitions.service.js';
-import { NotFoundError, ValidationFailedError } from '../common/errors/app.error.js';
+import { AgentNotFound } from '../agents/agents.errors.js';
+import { ValidationFailedError } from '../common/errors/app.error.js';
 import { AppConfig } from '../config/app-config.js';
-import {
-  ChatRepository,
-  ConversationBusy,
-  ConversationChanged,
-  IdempotentRequestInProgress,
-} from './chat.repository.js';
+import { ChatRepository } from './chat.repository.js';
+import { ConversationBusy, ConversationChanged, ConversationNotFound, IdempotencyInProgress } from './chat.errors.js';
 import type { RunEntity } from './entities/run.entity.js';
 import { replayRun } from './runs/replay-run.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
@@ -23,12 +19,6 @@ import { RunProgressWriter } from './runs/run-progress-writer.js';
 import { RunRecorder } from './runs/run-recorder.js';
 import { startEarly, type EarlyStart } from './runs/start-early.js';
 import { toModelInput } from './runs/to-llm-history.js';
-
-export class ConversationNotFound extends NotFoundError {
-  constructor() {
-    super('Conversation');
-  }
-}
 
 /** A run that has been accepted: the user's turn is committed; iterate `events` to drive it. */
 export interface StartedRun {
@@ -182,7 +172,7 @@ export class ChatService {
 
   /** A retried request: the first attempt's run, replayed from storage (or 409 while it is still running). */
   private async replay(run: RunEntity): Promise<StartedRun> {
-    if (run.status === 'running') throw new IdempotentRequestInProgress();
+    if (run.status === 'running') throw new IdempotencyInProgress();
     const [message, toolCalls] = await Promise.all([
       this.repo.findRunMessage(run.id),
       this.repo.listToolCalls([run.id]),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ChatRepository } from './chat.repository.js';
-import { ConversationNotFound } from './chat.service.js';
+import { ConversationNotFound } from './chat.errors.js';
 import { ConversationDto, HistoryMessageDto, ToolCallDto } from './dto/chat-responses.dto.js';
 import type { ConversationEntity } from './entities/conversation.entity.js';
 import { textOf } from './entities/message.entity.js';

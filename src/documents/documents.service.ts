@@ -1,3 +1,4 @@
+import { DocumentNotFound, UnprocessableDocument } from './documents.errors.js';
 import { Injectable } from '@nestjs/common';
 import { webcrypto } from 'node:crypto';
 import { ValidationFailedError } from '../common/errors/app.error.js';
@@ -6,8 +7,6 @@ import { documentTitle } from './document-title.js';
 import { toDocumentResponse } from './document.mapper.js';
 import { DocumentsRepository } from './documents.repository.js';
 import { DocumentResponseDto } from './dto/document-response.dto.js';
-import { DocumentNotFound } from './errors/document-not-found.error.js';
-import { UnprocessableDocument } from './errors/unprocessable-document.error.js';
 import { DocumentSearchService } from './search/document-search.service.js';
 import { DocumentExtractor } from './parsing/document-extractor.js';
 import type { UploadedDocumentFile } from './uploaded-file.js';

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
-import { AppError } from '../common/errors/app.error.js';
+import { UnsupportedUploadEncoding } from './documents.errors.js';
 
 /**
  * Answers 415 for a request body that is neither multipart nor JSON (e.g. raw PDF bytes), which would otherwise
@@ -12,10 +12,7 @@ export class UploadContentTypeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.is(['multipart/form-data', 'application/json']) === false) {
-      throw new AppError(
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Send multipart/form-data with a "file" field, or application/json {"title", "content"}',
-      );
+      throw new UnsupportedUploadEncoding();
     }
     return next.handle();
   }

@@ -36,7 +36,7 @@ describe('Auth (e2e)', () => {
       .send({ email: 'DUP@example.com', password: 'password-456' })
       .expect(409);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 409, code: 'CONFLICT', instance: '/api/auth/register' });
+    expect(res.body).toMatchObject({ status: 409, code: 'EMAIL_TAKEN', instance: '/api/auth/register' });
   });
 
   it('answers 401 for a wrong password and for an unknown email, with the same message', async () => {
@@ -50,7 +50,7 @@ describe('Auth (e2e)', () => {
       .send({ email: 'nobody@example.com', password: 'whatever-123' })
       .expect(401);
     expect(wrong.body.detail).toBe(unknown.body.detail);
-    expect(wrong.body).toMatchObject({ type: '/problems/unauthorized', title: 'Unauthorized', status: 401 });
+    expect(wrong.body).toMatchObject({ type: '/problems/unauthorized', title: 'Authentication required', status: 401 });
   });
 
   describe('validation', () => {

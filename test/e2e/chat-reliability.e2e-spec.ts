@@ -95,7 +95,7 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
           });
       },
     });
-    expect(conflict).toEqual({ status: 409, code: 'CONFLICT' });
+    expect(conflict).toEqual({ status: 409, code: 'IDEMPOTENCY_IN_PROGRESS' });
     await waitForStatus(alice, conversationId, 'cancelled');
     await t.http.post('/api/chat').set(alice.auth).set('Idempotency-Key', 'has spaces').send(ask('x')).expect(400);
   });
@@ -120,7 +120,7 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
       .send({ ...ask('hi'), stream: false })
       .expect(429);
     expect(third.headers['retry-after']).toBe('1');
-    expect(third.body.code).toBe('RATE_LIMITED');
+    expect(third.body.code).toBe('TOO_MANY_ACTIVE_RUNS');
     // Other users are not affected.
     await t.http
       .post('/api/chat')

@@ -466,7 +466,7 @@ describe('Chat over SSE with the Anthropic provider (e2e, scripted Messages API)
 
     it('refuses a second run while one is active in the same conversation (409)', async () => {
       let conversationId = '';
-      let second: number | undefined;
+      let second: { status: number; code: string } | undefined;
       await chat(
         alice,
         { messages: [user('[[deltas:6:60]]')] },
@@ -478,12 +478,12 @@ describe('Chat over SSE with the Anthropic provider (e2e, scripted Messages API)
                 .post('/api/chat')
                 .set(alice.auth)
                 .send({ conversation_id: conversationId, messages: [user('again')] })
-                .then((r) => (second = r.status));
+                .then((r) => (second = { status: r.status, code: r.body.code }));
             }
           },
         },
       );
-      expect(second).toBe(409);
+      expect(second).toEqual({ status: 409, code: 'CONVERSATION_BUSY' });
     });
   });
 

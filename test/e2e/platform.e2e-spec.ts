@@ -140,7 +140,7 @@ describe('Platform: errors, headers, docs, route protection (e2e)', () => {
     const res = await t.http.get('/api/test-failure').set('X-Request-Id', 'trace-me-123').expect(500);
     expect(res.body).toEqual({
       type: '/problems/internal-error',
-      title: 'Internal Server Error',
+      title: 'Internal server error',
       status: 500,
       detail: 'Internal server error',
       instance: '/api/test-failure',

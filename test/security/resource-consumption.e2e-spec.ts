@@ -126,7 +126,7 @@ describe('Security: unrestricted resource consumption (e2e)', () => {
       .set(alice.auth)
       .send({ messages: [user('hi')] });
     expect(fourth.status).toBe(429);
-    expect(fourth.body.code).toBe('RATE_LIMITED');
+    expect(fourth.body.code).toBe('TOO_MANY_ACTIVE_RUNS');
     expect(Number(fourth.headers['retry-after'])).toBeGreaterThan(0);
     const bob = await createUser(t);
     await t.http

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DuplicateToolError } from '../agents.errors.js';
 import type { RegisteredTool } from './registered-tool.js';
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-
-export class DuplicateToolError extends Error {}
 
 /** Every `@AgentTool` in the application, by name. Fails loudly on a bad or duplicate name. */
 @Injectable()

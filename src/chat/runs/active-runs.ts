@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
-import { AppError } from '../../common/errors/app.error.js';
+import { TooManyActiveRuns } from '../chat.errors.js';
 
 interface ActiveRun {
   runId: string;
@@ -11,13 +11,6 @@ interface ActiveRun {
 export class RunCancelled extends Error {
   constructor(readonly why: 'cancelled' | 'client_disconnected' | 'shutdown' | 'storage_unavailable' | 'not_started') {
     super(why);
-  }
-}
-
-export class TooManyActiveRuns extends AppError {
-  constructor(limit: number) {
-    super('RATE_LIMITED', `At most ${limit} runs may be active per user; wait for one to finish or cancel it`);
-    this.retryAfterSeconds = 1;
   }
 }
 

@@ -1,20 +1,6 @@
-/** Machine-readable error codes; the exception filter maps each to one HTTP status. */
-export const ERROR_STATUS = {
-  VALIDATION_FAILED: 400,
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNPROCESSABLE: 422,
-  RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500,
-  SERVICE_UNAVAILABLE: 503,
-} as const;
+import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.js';
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type { ErrorCode } from './error-catalogue.js';
 
 export interface FieldError {
   field: string;
@@ -22,8 +8,8 @@ export interface FieldError {
 }
 
 /**
- * A coded domain error. Services throw these (or subclasses named for the case, e.g. `ConversationNotFound`);
- * `ProblemDetailsFilter` turns them into `application/problem+json` in one place.
+ * A coded domain error. Features declare subclasses named for the case (`ConversationBusy`, `DocumentNotFound`) in
+ * their `<feature>.errors.ts`; `ProblemDetailsFilter` turns any of them into `application/problem+json`.
  */
 export class AppError extends Error {
   /** For 429/503: sent as `Retry-After`. */
@@ -39,10 +25,11 @@ export class AppError extends Error {
   }
 
   get status(): number {
-    return ERROR_STATUS[this.code];
+    return ERROR_CATALOGUE[this.code].status;
   }
 }
 
+/** Also what another user's object looks like: never 403, so existence does not leak. */
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super('NOT_FOUND', `${what} not found`);
@@ -52,5 +39,12 @@ export class NotFoundError extends AppError {
 export class ValidationFailedError extends AppError {
   constructor(errors: FieldError[]) {
     super('VALIDATION_FAILED', 'The request is invalid; see errors for each field', errors);
+  }
+}
+
+export class ServiceUnavailable extends AppError {
+  constructor(detail: string, retryAfterSeconds = 5) {
+    super('SERVICE_UNAVAILABLE', detail);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

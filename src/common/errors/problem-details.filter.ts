@@ -3,12 +3,12 @@ import type { Request, Response } from 'express';
 import { instanceOf, requestIdOf } from '../http/request-context.js';
 import { AppError, FieldError } from './app.error.js';
 import { databaseFailure } from './database-unavailable.js';
+import { ERROR_CATALOGUE, genericCodeFor, type ErrorCode } from './error-catalogue.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 interface Resolved {
-  status: number;
+  code: ErrorCode;
   detail: string;
-  code?: string;
   errors?: FieldError[];
   /** Sent as `Retry-After` (seconds). */
   retryAfter?: number;
@@ -24,15 +24,16 @@ function fromMiddlewareError(err: {
   code?: string;
 }): Resolved | undefined {
   const status = err.status ?? err.statusCode;
-  if (err.type === 'entity.parse.failed')
-    return { status: 400, detail: 'Malformed JSON in request body', code: 'MALFORMED_JSON' };
+  if (err.type === 'entity.parse.failed') return { code: 'MALFORMED_JSON', detail: 'Malformed JSON in request body' };
   if (err.type === 'entity.too.large' || err.code === 'LIMIT_FILE_SIZE') {
-    return { status: 413, detail: 'Request body is too large', code: 'PAYLOAD_TOO_LARGE' };
+    return { code: 'PAYLOAD_TOO_LARGE', detail: 'Request body is too large' };
   }
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
-    return { status: 415, detail: 'Unsupported content encoding or charset' };
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Unsupported content encoding or charset' };
   }
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, detail: 'Bad request' };
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { code: genericCodeFor(status), detail: 'The request could not be read' };
+  }
   return undefined;
 }
 
@@ -47,33 +48,37 @@ function fromHttpException(exception: HttpException): Resolved {
   if (status === HttpStatus.TOO_MANY_REQUESTS) detail = 'Too many requests; retry after the time in Retry-After';
   if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(detail))
     detail = 'No route matches this method and path';
-  return { status, detail };
+  return { code: genericCodeFor(status), detail };
 }
 
 export function resolveError(exception: unknown): Resolved {
   if (exception instanceof AppError) {
-    return { status: exception.status, detail: exception.message, code: exception.code, errors: exception.errors };
+    return {
+      code: exception.code,
+      detail: exception.message,
+      errors: exception.errors,
+      retryAfter: exception.retryAfterSeconds,
+    };
   }
   if (exception instanceof HttpException) return fromHttpException(exception);
   const failure = databaseFailure(exception);
   if (failure === 'busy') {
     // Not an outage: the database answers, this process has more requests in flight than connections.
     return {
-      status: 503,
-      detail: 'The server is busy: every database connection stayed in use; retry shortly',
       code: 'SERVICE_UNAVAILABLE',
+      detail: 'The server is busy: every database connection stayed in use; retry shortly',
       retryAfter: 1,
       expected: true,
     };
   }
   if (failure === 'unavailable') {
-    return { status: 503, detail: 'The database is unavailable; retry shortly', code: 'SERVICE_UNAVAILABLE' };
+    return { code: 'SERVICE_UNAVAILABLE', detail: 'The database is unavailable; retry shortly' };
   }
   if (typeof exception === 'object' && exception !== null) {
     const resolved = fromMiddlewareError(exception as never);
     if (resolved) return resolved;
   }
-  return { status: 500, detail: 'Internal server error' };
+  return { code: 'INTERNAL_ERROR', detail: 'Internal server error' };
 }
 
 const logger = new Logger('Errors');
@@ -81,12 +86,11 @@ const logger = new Logger('Errors');
 /** Writes any error as problem+json. Shared by the Nest filter and the Express error middleware. */
 export function writeProblem(exception: unknown, req: Request, res: Response): void {
   const resolved = resolveError(exception);
+  const { status } = ERROR_CATALOGUE[resolved.code];
   const requestId = requestIdOf(req);
-  const retryAfter = resolved.retryAfter ?? (resolved.status === 503 ? 5 : undefined);
-  if (retryAfter !== undefined && !res.headersSent) res.setHeader('Retry-After', String(retryAfter));
   if (resolved.expected) {
     logger.warn({ msg: resolved.detail, request_id: requestId, method: req.method, path: instanceOf(req) });
-  } else if (resolved.status >= 500) {
+  } else if (status >= 500) {
     logger.error({
       msg: 'unhandled error',
       request_id: requestId,
@@ -100,16 +104,17 @@ export function writeProblem(exception: unknown, req: Request, res: Response): v
     res.end();
     return;
   }
-  if (exception instanceof AppError && exception.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-  }
-  if (resolved.status === 429 && !res.getHeader('Retry-After')) {
-    // @nestjs/throttler names the header after the throttler (`Retry-After-login`); clients look for the standard one.
-    const named = Object.entries(res.getHeaders()).find(([h]) => h.toLowerCase().startsWith('retry-after-'));
-    res.setHeader('Retry-After', String(named?.[1] ?? 60));
-  }
+  const retryAfter =
+    resolved.retryAfter ?? (status === 503 ? 5 : status === 429 ? throttlerRetryAfter(res) : undefined);
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   const problem = buildProblem({ ...resolved, instance: instanceOf(req), requestId });
-  res.status(resolved.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/** @nestjs/throttler names the header after the throttler (`Retry-After-login`); clients look for the standard one. */
+function throttlerRetryAfter(res: Response): number {
+  const named = Object.entries(res.getHeaders()).find(([h]) => h.toLowerCase().startsWith('retry-after-'));
+  return Number(named?.[1] ?? res.getHeader('Retry-After') ?? 60);
 }
 
 @Catch()

@@ -1,6 +1,5 @@
+import { UnprocessableDocument, UnsupportedDocumentType } from '../documents.errors.js';
 import { fileTypeFromBuffer } from 'file-type';
-import { UnprocessableDocument } from '../errors/unprocessable-document.error.js';
-import { UnsupportedDocumentType } from '../errors/unsupported-document-type.error.js';
 
 const BINARY_KINDS: Record<string, 'pdf' | 'docx'> = {
   'application/pdf': 'pdf',

@@ -1,7 +1,6 @@
+import { UnprocessableDocument, UnsupportedDocumentType } from '../documents.errors.js';
 import { Injectable } from '@nestjs/common';
 import type { TextChunk } from '../chunking/chunk-text.js';
-import { UnprocessableDocument } from '../errors/unprocessable-document.error.js';
-import { UnsupportedDocumentType } from '../errors/unsupported-document-type.error.js';
 import { detectDocumentFormat } from './detect-document-format.js';
 import { MIME_TYPES, type DocumentKind } from './document-kind.js';
 import { ParseFailed } from './parse-failed.error.js';

@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../common/errors/app.error.js';
+import { ParserQueueFull, ParserShuttingDown } from '../documents.errors.js';
 import { ParseFailed } from './parse-failed.error.js';
 import type { ParseJob, ParseReply } from './parse-job.js';
 import type { PreparedText } from './text-pipeline.js';
@@ -41,9 +41,9 @@ export class ParserPool implements OnModuleDestroy {
   private closed = false;
 
   parse(job: ParseJob): Promise<PreparedText> {
-    if (this.closed) return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down'));
+    if (this.closed) return Promise.reject(new ParserShuttingDown());
     if (this.queue.length >= MAX_QUEUED) {
-      return Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'Too many documents are being parsed; retry shortly'));
+      return Promise.reject(new ParserQueueFull());
     }
     return new Promise<PreparedText>((resolve, reject) => {
       this.queue.push({ job: { ...job, id: this.nextId++ }, resolve, reject });
@@ -53,7 +53,7 @@ export class ParserPool implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.reject(new AppError('SERVICE_UNAVAILABLE', 'Shutting down'));
+    for (const pending of this.queue.splice(0)) pending.reject(new ParserShuttingDown());
     await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, new Error('Parser pool closed'))));
   }
 

@@ -1,0 +1,36 @@
+import { AppError, NotFoundError } from '../common/errors/app.error.js';
+
+export class ConversationNotFound extends NotFoundError {
+  constructor() {
+    super('Conversation');
+  }
+}
+
+export class ConversationBusy extends AppError {
+  constructor() {
+    super('CONVERSATION_BUSY', 'A run is already active in this conversation; cancel it or wait for it to finish');
+  }
+}
+
+export class ConversationChanged extends AppError {
+  constructor() {
+    super('CONVERSATION_CHANGED', 'Another message was added to this conversation meanwhile; send yours again');
+  }
+}
+
+export class IdempotencyInProgress extends AppError {
+  constructor() {
+    super(
+      'IDEMPOTENCY_IN_PROGRESS',
+      'A request with this Idempotency-Key is still running; retry when it has finished',
+    );
+    this.retryAfterSeconds = 1;
+  }
+}
+
+export class TooManyActiveRuns extends AppError {
+  constructor(limit: number) {
+    super('TOO_MANY_ACTIVE_RUNS', `At most ${limit} runs may be active per user; wait for one to finish or cancel it`);
+    this.retryAfterSeconds = 1;
+  }
+}
