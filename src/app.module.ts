@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
 import { RolesGuard } from './auth/guards/roles.guard.js';
 import { ChatModule } from './chat/chat.module.js';
+import { ClusterModule } from './cluster/cluster.module.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppThrottlerGuard } from './common/throttling/app-throttler.guard.js';
 import { throttlerOptions } from './common/throttling/throttler-options.js';
@@ -30,6 +31,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config.database),
+        ClusterModule,
         ThrottlerModule.forRoot(throttlerOptions(config)),
         AuthModule,
         HealthModule,
