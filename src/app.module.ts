@@ -7,9 +7,12 @@ import { AuthModule } from './auth/auth.module.js';
 import { JwtAuthGuard } from './auth/guards/jwt-auth.guard.js';
 import { RolesGuard } from './auth/guards/roles.guard.js';
 import { ChatModule } from './chat/chat.module.js';
-import { ClusterModule } from './cluster/cluster.module.js';
+import { ClusterModule, REDIS } from './cluster/cluster.module.js';
+import type { RedisConnections } from './cluster/redis/redis-connections.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { AppThrottlerGuard } from './common/throttling/app-throttler.guard.js';
+import { RedisThrottlerStorage } from './common/throttling/redis-throttler.storage.js';
+import { SlidingWindowThrottlerStorage } from './common/throttling/sliding-window.storage.js';
 import { throttlerOptions } from './common/throttling/throttler-options.js';
 import { AppValidationPipe } from './common/validation/app-validation.pipe.js';
 import { NoUnexpectedBodyGuard } from './common/validation/no-unexpected-body.guard.js';
@@ -31,8 +34,16 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config.database),
-        ClusterModule,
-        ThrottlerModule.forRoot(throttlerOptions(config)),
+        ClusterModule.forRoot(config),
+        ThrottlerModule.forRootAsync({
+          inject: [REDIS],
+          // With REDIS_URL every limit is counted once across instances.
+          useFactory: (redis: RedisConnections | null) =>
+            throttlerOptions(
+              config,
+              redis ? new RedisThrottlerStorage(redis.command, redis.prefix) : new SlidingWindowThrottlerStorage(),
+            ),
+        }),
         AuthModule,
         HealthModule,
         AgentsModule,

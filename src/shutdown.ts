@@ -1,16 +1,18 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ActiveRuns } from './chat/runs/active-runs.js';
-
-/** How long cancelled runs get to save their final state before connections are cut. */
-const CANCEL_SAVE_MS = 5000;
+/**
+ * How long, once the grace period is over, the runs still going get to stop and finish their streams before the
+ * remaining connections are cut (watchers of runs driven elsewhere resume on another instance).
+ */
+const STOP_SAVE_MS = 6000;
 
 /**
  * SIGTERM/SIGINT: stop accepting connections; let in-flight requests and streams finish within the grace period;
- * cancel the runs still streaming (each saves its partial answer as `cancelled` and ends its stream with
- * `run_finished` and `[DONE]`); close what is left; run Nest's shutdown hooks (which close the database); exit 0.
- * Nest's own enableShutdownHooks() closes modules before the server and re-raises the signal (exit 143).
+ * then close the application: Nest's lifecycle hooks stop the runs still going (each saves its partial answer as
+ * `cancelled` and ends its streams with `run_finished` and `[DONE]`), close the server, and close the database
+ * last; exit 0. (Nest's own enableShutdownHooks() would close modules with streams still open and re-raise the
+ * signal, exit 143.)
  */
 export function installShutdown(app: INestApplication, graceMs: number): void {
   const logger = new Logger('Shutdown');
@@ -25,14 +27,10 @@ export function installShutdown(app: INestApplication, graceMs: number): void {
     void drained.then(releaseKeptAlive);
     try {
       const finishedInTime = await Promise.race([drained.then(() => true), sleep(graceMs).then(() => false)]);
-      if (!finishedInTime) {
-        const runs = app.get(ActiveRuns);
-        logger.warn({ msg: 'grace period over: cancelling active runs', runs: runs.size });
-        await runs.cancelAll(CANCEL_SAVE_MS);
-        server.closeAllConnections();
-        await drained;
-      }
+      if (!finishedInTime) logger.warn({ msg: 'grace period over: stopping what still runs' });
+      const cut = setTimeout(() => server.closeAllConnections(), STOP_SAVE_MS).unref();
       await app.close();
+      clearTimeout(cut);
       process.exit(0);
     } catch (err) {
       logger.error({ msg: 'shutdown failed', error: err instanceof Error ? err.stack : String(err) });

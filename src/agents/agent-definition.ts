@@ -13,6 +13,8 @@ export const agentDefinitionSchema = z
     system_prompt_file: z.string().min(1).optional(),
     tools: z.array(z.string()).default([]),
     max_iterations: z.number().int().min(1).max(50).default(8),
+    /** How much of the conversation's history the model is sent (tokens, estimated); default HISTORY_MAX_TOKENS. */
+    max_history_tokens: z.number().int().min(1000).max(10_000_000).optional(),
   })
   .strict()
   .refine((d) => Boolean(d.system_prompt) !== Boolean(d.system_prompt_file), {
@@ -31,6 +33,8 @@ export interface AgentDefinition {
   systemPrompt: string;
   tools: string[];
   maxIterations: number;
+  /** The context budget for the conversation's history, in (estimated) tokens. */
+  maxHistoryTokens: number;
   /** The YAML file it came from. */
   file: string;
 }

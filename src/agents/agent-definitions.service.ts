@@ -86,6 +86,7 @@ export class AgentDefinitions implements OnApplicationBootstrap {
       systemPrompt: systemPrompt!.trim(),
       tools: d.tools,
       maxIterations: d.max_iterations,
+      maxHistoryTokens: d.max_history_tokens ?? this.config.historyMaxTokens,
       file,
     };
   }

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiExtraModels,
@@ -12,19 +13,21 @@ import {
   ApiTooManyRequestsResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../common/decorators/authenticated.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { ProblemResponseDto } from '../common/errors/problem-response.dto.js';
 import { ThrottleGroup } from '../common/throttling/throttle-group.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { ValidationFailedError } from '../common/errors/app.error.js';
+import { UuidParam } from '../common/validation/uuid-param.decorator.js';
 import { ChatService } from './chat.service.js';
 import { ConversationsService } from './conversations.service.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
-import { CancelResponseDto, ChatResponseDto, HistoryMessageDto } from './dto/chat-responses.dto.js';
-import { ValidationFailedError } from '../common/errors/app.error.js';
-import { startStream } from './sse/stream-run.js';
+import { AcceptedRunDto, CancelResponseDto, ChatResponseDto, HistoryMessageDto } from './dto/chat-responses.dto.js';
+import { HistoryQueryDto } from './dto/history-query.dto.js';
+import { streamEvents } from './sse/stream-events.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -91,22 +94,47 @@ export class ChatController {
     description:
       'Retry-safe requests: a repeated key returns the first attempt’s run (replayed) instead of starting another; 409 while it is still running.',
   })
+  @ApiAcceptedResponse({
+    type: AcceptedRunDto,
+    description: '`background: true`: the run goes on with no client; `Location` is its record, /api/runs/{id}',
+  })
   async send(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChatRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const run = await this.chat.start(user, dto, parseIdempotencyKey(idempotencyKey));
+    const run = await this.chat.start(user, dto, {
+      idempotencyKey: parseIdempotencyKey(idempotencyKey),
+      address: req.ip,
+    });
     if (run.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    if (dto.stream === false) {
-      res.on('close', () => {
-        if (!res.writableFinished) run.abort('client_disconnected');
-      });
-      res.status(200).json(await this.chat.collect(run));
+    if (dto.background) {
+      const body: AcceptedRunDto = {
+        conversation_id: run.conversationId,
+        run_id: run.runId,
+        status: run.status === 'queued' ? 'queued' : 'running',
+      };
+      res.status(202).location(`/api/runs/${run.runId}`).json(body);
       return;
     }
-    startStream(run, res, this.config.ssePingMs);
+    const follow = new AbortController();
+    const clientGone = () => this.chat.clientLeft(run);
+    if (dto.stream === false) {
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        follow.abort();
+        clientGone();
+      });
+      res.status(200).json(await this.chat.collect(run, follow.signal));
+      return;
+    }
+    streamEvents(res, await this.chat.events(run, follow.signal), {
+      pingMs: this.config.ssePingMs,
+      abort: follow,
+      onClientGone: clientGone,
+    });
   }
 
   @Post(':conversationId/cancel')
@@ -114,21 +142,29 @@ export class ChatController {
   @ApiOperation({ summary: 'Stop the active run; the partial answer is kept with status `cancelled`' })
   @ApiOkResponse({ type: CancelResponseDto })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  cancel(
-    @CurrentUser() user: AuthUser,
-    @Param('conversationId', ParseUUIDPipe) id: string,
-  ): Promise<CancelResponseDto> {
+  cancel(@CurrentUser() user: AuthUser, @UuidParam('conversationId') id: string): Promise<CancelResponseDto> {
     return this.conversations.cancel(user, id);
   }
 
   @Get(':conversationId/history')
-  @ApiOperation({ summary: 'Messages of a conversation, in order' })
+  @ApiOperation({
+    summary: 'Messages of a conversation, in order',
+    description:
+      'The newest `limit` messages (default 200), oldest first. When older ones exist, the `Link` header points ' +
+      'at the previous page (`rel="next"`, with `before` set to the oldest message here).',
+  })
   @ApiOkResponse({ type: [HistoryMessageDto] })
   @ApiNotFoundResponse({ type: ProblemResponseDto })
-  history(
+  async history(
     @CurrentUser() user: AuthUser,
-    @Param('conversationId', ParseUUIDPipe) id: string,
+    @UuidParam('conversationId') id: string,
+    @Query() query: HistoryQueryDto,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<HistoryMessageDto[]> {
-    return this.conversations.history(user, id);
+    const page = await this.conversations.history(user, id, query);
+    if (page.next) {
+      res.setHeader('Link', `</api/chat/${id}/history?limit=${query.limit}&before=${page.next}>; rel="next"`);
+    }
+    return page.messages;
   }
 }

@@ -27,10 +27,3 @@ export class IdempotencyInProgress extends AppError {
     this.retryAfterSeconds = 1;
   }
 }
-
-export class TooManyActiveRuns extends AppError {
-  constructor(limit: number) {
-    super('TOO_MANY_ACTIVE_RUNS', `At most ${limit} runs may be active per user; wait for one to finish or cancel it`);
-    this.retryAfterSeconds = 1;
-  }
-}

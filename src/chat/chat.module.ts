@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module.js';
+import { RunsModule } from '../runs/runs.module.js';
 import { ChatController } from './chat.controller.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
@@ -10,14 +11,32 @@ import { ConversationEntity } from './entities/conversation.entity.js';
 import { MessageEntity } from './entities/message.entity.js';
 import { RunEntity } from './entities/run.entity.js';
 import { ToolCallEntity } from './entities/tool-call.entity.js';
-import { ActiveRuns } from './runs/active-runs.js';
+import { RunFeed } from './runs/run-feed.js';
+import { RunLiveness } from './runs/run-liveness.service.js';
+import { RunPipeline } from './runs/run-pipeline.js';
 import { RunProgressWriter } from './runs/run-progress-writer.js';
-import { RunRecoveryService } from './runs/run-recovery.service.js';
+import { RunsController } from './runs/runs.controller.js';
+import { RunsRepository } from './runs/runs.repository.js';
+import { RunsService } from './runs/runs.service.js';
 
 @Module({
-  imports: [AgentsModule, TypeOrmModule.forFeature([ConversationEntity, MessageEntity, RunEntity, ToolCallEntity])],
-  controllers: [ChatController, ConversationsController],
-  providers: [ChatService, ConversationsService, ChatRepository, ActiveRuns, RunProgressWriter, RunRecoveryService],
-  exports: [ActiveRuns],
+  imports: [
+    AgentsModule,
+    RunsModule,
+    TypeOrmModule.forFeature([ConversationEntity, MessageEntity, RunEntity, ToolCallEntity]),
+  ],
+  controllers: [ChatController, ConversationsController, RunsController],
+  providers: [
+    ChatService,
+    ConversationsService,
+    RunsService,
+    ChatRepository,
+    RunsRepository,
+    RunPipeline,
+    RunFeed,
+    RunProgressWriter,
+    RunLiveness,
+  ],
+  exports: [RunPipeline, RunFeed],
 })
 export class ChatModule {}

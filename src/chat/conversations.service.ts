@@ -1,81 +1,82 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
+import { RunControl } from '../runs/run-control.js';
 import { ChatRepository } from './chat.repository.js';
 import { ConversationNotFound } from './chat.errors.js';
-import { ConversationDto, HistoryMessageDto, ToolCallDto } from './dto/chat-responses.dto.js';
+import type { ConversationDto, HistoryMessageDto, ToolCallDto } from './dto/chat-responses.dto.js';
+import { toConversationDto, toHistoryMessageDto, toToolCallDto } from './dto/chat.mappers.js';
 import type { ConversationEntity } from './entities/conversation.entity.js';
-import { textOf } from './entities/message.entity.js';
-import type { ToolCallEntity } from './entities/tool-call.entity.js';
-import { ActiveRuns } from './runs/active-runs.js';
+import { RunsRepository } from './runs/runs.repository.js';
+
+export interface HistoryPage {
+  messages: HistoryMessageDto[];
+  /** The id to pass as `before` for the page of older messages; absent on the oldest page. */
+  next?: string;
+}
 
 @Injectable()
 export class ConversationsService {
   constructor(
-    private readonly repo: ChatRepository,
-    private readonly activeRuns: ActiveRuns,
+    private readonly chat: ChatRepository,
+    private readonly runs: RunsRepository,
+    private readonly control: RunControl,
   ) {}
 
   async list(user: AuthUser, limit: number, offset: number): Promise<ConversationDto[]> {
-    return (await this.repo.listConversations(user.id, limit, offset)).map(toConversationDto);
+    return (await this.chat.listConversations(user.id, limit, offset)).map(toConversationDto);
   }
 
-  async history(user: AuthUser, conversationId: string): Promise<HistoryMessageDto[]> {
+  /** The newest `limit` messages before `before` (a message id), oldest first, with their runs' tool calls. */
+  async history(
+    user: AuthUser,
+    conversationId: string,
+    page: { limit: number; before?: string },
+  ): Promise<HistoryPage> {
     await this.requireOwned(user, conversationId);
-    const messages = await this.repo.listMessages(conversationId);
-    const runIds = [...new Set(messages.map((m) => m.runId).filter((id): id is string => Boolean(id)))];
+    let beforeSeq: string | undefined;
+    if (page.before) {
+      const anchor = await this.chat.findMessage(conversationId, page.before);
+      if (!anchor) throw new ConversationNotFound();
+      beforeSeq = anchor.seq;
+    }
+    // One more than asked: whether an older page exists.
+    const rows = await this.chat.listMessages(conversationId, page.limit + 1, beforeSeq);
+    const older = rows.length > page.limit;
+    const messages = older ? rows.slice(1) : rows;
+    const runIds = [...new Set(messages.filter((m) => m.role === 'assistant' && m.runId).map((m) => m.runId!))];
     const byRun = new Map<string, ToolCallDto[]>();
-    for (const call of await this.repo.listToolCalls(runIds)) {
+    for (const call of await this.runs.listToolCalls(runIds)) {
       const list = byRun.get(call.runId) ?? [];
       list.push(toToolCallDto(call));
       byRun.set(call.runId, list);
     }
-    return messages.map((m) => {
-      const toolCalls = m.runId ? byRun.get(m.runId) : undefined;
-      return {
-        id: m.id,
-        role: m.role,
-        content: textOf(m.content),
-        status: m.status,
-        ...(toolCalls?.length ? { tool_calls: toolCalls } : {}),
-        created_at: m.createdAt.toISOString(),
-      };
-    });
+    return {
+      messages: messages.map((m) =>
+        toHistoryMessageDto(m, m.role === 'assistant' && m.runId ? byRun.get(m.runId) : undefined),
+      ),
+      ...(older && messages.length ? { next: messages[0].id } : {}),
+    };
   }
 
+  /** Stops the conversation's running run, wherever it runs; resolves whether there was one. */
   async cancel(user: AuthUser, conversationId: string): Promise<{ cancelled: boolean }> {
     await this.requireOwned(user, conversationId);
-    return { cancelled: await this.activeRuns.cancel(conversationId, user.id, 'cancelled') };
+    const running = (await this.runs.activeRuns(conversationId)).filter((r) => r.status !== 'queued');
+    await Promise.all(running.map((run) => this.control.stop(run.id, 'cancelled')));
+    return { cancelled: running.length > 0 };
   }
 
+  /** Deletes the conversation once its active runs (on any instance) have stopped and saved their state. */
   async delete(user: AuthUser, conversationId: string): Promise<void> {
     await this.requireOwned(user, conversationId);
-    await this.activeRuns.cancel(conversationId, user.id, 'cancelled');
-    if (!(await this.repo.deleteConversation(conversationId, user.id))) throw new ConversationNotFound();
+    const active = await this.runs.activeRuns(conversationId);
+    await Promise.all(active.map((run) => this.control.stop(run.id, 'cancelled')));
+    if (!(await this.chat.deleteConversation(conversationId, user.id))) throw new ConversationNotFound();
   }
 
   private async requireOwned(user: AuthUser, conversationId: string): Promise<ConversationEntity> {
-    const conversation = await this.repo.findConversation(conversationId, user.id);
+    const conversation = await this.chat.findConversation(conversationId, user.id);
     if (!conversation) throw new ConversationNotFound();
     return conversation;
   }
-}
-
-function toConversationDto(c: ConversationEntity): ConversationDto {
-  return {
-    id: c.id,
-    title: c.title,
-    agent: c.agent,
-    created_at: c.createdAt.toISOString(),
-    updated_at: c.updatedAt.toISOString(),
-  };
-}
-
-function toToolCallDto(c: ToolCallEntity): ToolCallDto {
-  return {
-    id: c.toolUseId,
-    name: c.name,
-    input: c.input,
-    ...(c.error ? { error: c.error } : { result: c.result }),
-    duration_ms: c.durationMs,
-  };
 }

@@ -17,6 +17,8 @@ export class AppConfig {
   host: string;
   trustProxy: boolean | number | string;
   database: DatabaseConfig;
+  /** Set: several instances share state through this Redis; unset: one process, everything in memory. */
+  redis?: { url: string; prefix: string };
   jwt: {
     secret: string;
     /** True when no JWT_SECRET was given and one was generated for this process. */
@@ -55,8 +57,20 @@ export class AppConfig {
   llm: { maxRetries: number; timeoutMs: number };
   /** Interval of `: ping` comments on an idle SSE stream. */
   ssePingMs: number;
-  /** Runs one user may have streaming at once; more is 429. */
-  maxConcurrentRunsPerUser: number;
+  runs: {
+    /** Runs active at once (queued or running) per user, per client address, and in the whole service; 429 beyond. */
+    maxPerUser: number;
+    maxPerAddress: number;
+    maxTotal: number;
+    /** How long a finished run's events stay replayable. */
+    eventsTtlSeconds: number;
+    /** In one process: the most memory finished runs' event logs may hold (oldest dropped first). */
+    eventsMemoryBytes: number;
+    /** How often an instance renews its runs' heartbeats and sweeps runs whose instance stopped renewing. */
+    heartbeatMs: number;
+  };
+  /** Default context budget of the history sent to the model (an agent may set its own). */
+  historyMaxTokens: number;
   /** Accounts registered with these emails get the `admin` role. */
   adminEmails: string[];
 }

@@ -25,7 +25,8 @@ describe('loadConfig', () => {
   });
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' }).database).toEqual({
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({ ...secret, DATABASE_URL: 'postgres://u@h:5432/db' }).database).toEqual({
       kind: 'postgres',
       url: 'postgres://u@h:5432/db',
       poolSize: 10,
@@ -33,7 +34,7 @@ describe('loadConfig', () => {
       preparedStatements: true,
     });
     expect(
-      loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', DATABASE_PREPARED_STATEMENTS: 'false' }).database,
+      loadConfig({ ...secret, DATABASE_URL: 'postgres://u@h:5432/db', DATABASE_PREPARED_STATEMENTS: 'false' }).database,
     ).toMatchObject({ kind: 'postgres', preparedStatements: false });
   });
 
@@ -48,6 +49,15 @@ describe('loadConfig', () => {
     [{ DATABASE_PREPARED_STATEMENTS: 'yes' }, /^Invalid configuration: DATABASE_PREPARED_STATEMENTS /],
     [{ SECRET_PATTERNS: 'ok,(unclosed' }, /^Invalid configuration: SECRET_PATTERNS /],
     [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }, /^Invalid configuration: HTTP_KEEP_ALIVE_TIMEOUT_MS /],
+    [{ REDIS_URL: 'http://x' }, /^Invalid configuration: REDIS_URL must be a redis/],
+    [
+      { REDIS_URL: 'redis://127.0.0.1:6379' },
+      /^Invalid configuration: JWT_SECRET is required with REDIS_URL or DATABASE_URL/,
+    ],
+    [
+      { DATABASE_URL: 'postgres://u@h/db' },
+      /^Invalid configuration: JWT_SECRET is required with REDIS_URL or DATABASE_URL/,
+    ],
   ])('fails with one line naming the variable for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -31,6 +31,20 @@ export const envSchema = z.object({
   DATABASE_POOL_TIMEOUT_MS: int(5000, 100, 120000),
   DATABASE_PREPARED_STATEMENTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
   PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data/pglite')),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
+  REDIS_PREFIX: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits or . _ : -')
+      .default('agent-backend:'),
+  ),
   JWT_SECRET: optionalString,
   JWT_EXPIRES_IN: z.preprocess(
     emptyAsUndefined,
@@ -67,6 +81,12 @@ export const envSchema = z.object({
   LLM_TIMEOUT_MS: int(600000, 1000, 3600000),
   SSE_PING_MS: int(15000, 100, 600000),
   MAX_CONCURRENT_RUNS_PER_USER: int(3, 1, 1000),
+  MAX_CONCURRENT_RUNS_PER_ADDRESS: int(20, 1, 100000),
+  MAX_CONCURRENT_RUNS: int(1000, 1, 1000000),
+  RUN_EVENTS_TTL_S: int(86400, 1, 30 * 86400),
+  RUN_EVENTS_MEMORY_MB: int(64, 1, 65536),
+  RUN_HEARTBEAT_MS: int(5000, 50, 600000),
+  HISTORY_MAX_TOKENS: int(100000, 1000, 10000000),
   ADMIN_EMAILS: optionalString,
 });
 
@@ -105,6 +125,11 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     if (e.NODE_ENV === 'production') {
       throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production (>= 32 chars)');
     }
+    if (e.REDIS_URL || e.DATABASE_URL) {
+      throw new ConfigError(
+        'Invalid configuration: JWT_SECRET is required with REDIS_URL or DATABASE_URL (instances must accept each other’s tokens)',
+      );
+    }
     secret = randomBytes(48).toString('base64url');
     generated = true;
     warn('JWT_SECRET is not set: generated a random one for this process; tokens will not survive a restart');
@@ -135,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
           preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
         }
       : { kind: 'pglite', dataDir: e.PGLITE_DIR, preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true' },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwt: {
       secret,
       generated,
@@ -160,7 +186,15 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     agentsDirs: list(e.AGENTS_DIR),
     llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },
     ssePingMs: e.SSE_PING_MS,
-    maxConcurrentRunsPerUser: e.MAX_CONCURRENT_RUNS_PER_USER,
+    runs: {
+      maxPerUser: e.MAX_CONCURRENT_RUNS_PER_USER,
+      maxPerAddress: e.MAX_CONCURRENT_RUNS_PER_ADDRESS,
+      maxTotal: e.MAX_CONCURRENT_RUNS,
+      eventsTtlSeconds: e.RUN_EVENTS_TTL_S,
+      eventsMemoryBytes: e.RUN_EVENTS_MEMORY_MB * 1024 * 1024,
+      heartbeatMs: e.RUN_HEARTBEAT_MS,
+    },
+    historyMaxTokens: e.HISTORY_MAX_TOKENS,
     adminEmails: list(e.ADMIN_EMAILS).map((email) => email.toLowerCase()),
   } satisfies AppConfig);
   return config;

@@ -40,6 +40,27 @@ export async function closeOpenedDataSources(): Promise<void> {
   await Promise.allSettled(all.map((ds) => ds.destroy()));
 }
 
+/** The advisory lock instances of this service take for migrations and boot maintenance (any fixed key). */
+const BOOT_LOCK_KEY = 7_302_114_118;
+
+/**
+ * Runs `work` while holding a PostgreSQL session advisory lock shared by every instance, so instances booting
+ * together migrate (and do boot maintenance) one after the other: the second finds the work done. Embedded PGlite
+ * belongs to one process and has one connection, which the lock would take from the work itself: no lock there.
+ */
+export async function withBootLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  if (dataSource instanceof PgliteDataSource) return work();
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [BOOT_LOCK_KEY]);
+    return await work();
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [BOOT_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
 /** Initializes the DataSource and applies pending migrations; used at boot by the app and by the CLI. */
 export async function initializeDataSource(dataSource: DataSource): Promise<DataSource> {
   await dataSource.initialize();
@@ -50,7 +71,7 @@ export async function initializeDataSource(dataSource: DataSource): Promise<Data
     await destroy();
   };
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    await withBootLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
   } catch (err) {
     await dataSource.destroy();
     throw err;

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { REDIS } from '../cluster/cluster.module.js';
+import type { RedisConnections } from '../cluster/redis/redis-connections.js';
 import { AppConfig } from '../config/app-config.js';
 import { ReadinessDto } from './dto/health.dto.js';
 
@@ -8,15 +10,20 @@ export class HealthService {
   constructor(
     private readonly db: TypeOrmHealthIndicator,
     private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: RedisConnections | null,
   ) {}
 
   async readiness(): Promise<ReadinessDto> {
     const started = performance.now();
-    const result = await this.db.pingCheck('database', { timeout: 1500 });
+    const [result, redis] = await Promise.all([
+      this.db.pingCheck('database', { timeout: 1500 }),
+      this.redis?.ping(1500),
+    ]);
     const up = result.database.status === 'up';
     return {
-      status: up ? 'ready' : 'not_ready',
+      status: up && redis !== false ? 'ready' : 'not_ready',
       database: up,
+      ...(redis === undefined ? {} : { redis }),
       llm_provider: this.config.anthropic.apiKey ? 'anthropic' : 'offline',
       database_kind: this.config.database.kind,
       ...(up ? { database_ms: Math.round((performance.now() - started) * 10) / 10 } : {}),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { ChatRepository } from '../../src/chat/chat.repository.js';
+import { RunsRepository } from '../../src/chat/runs/runs.repository.js';
 import { PROGRESS_SAVE_MS } from '../../src/chat/runs/run-progress-writer.js';
 import { startChatApp } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
@@ -162,7 +163,7 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
     const [{ id: messageId }] = await t.app
       .get(DataSource)
       .query(`SELECT id FROM messages WHERE conversation_id = $1 AND role = 'assistant'`, [conversationId]);
-    await t.app.get(ChatRepository).saveStreamingTexts([{ messageId, text: 'tick0 ' }]);
+    await t.app.get(RunsRepository).saveStreamingTexts([{ messageId, text: 'tick0 ' }]);
     const after = (await t.http.get(`/api/chat/${conversationId}/history`).set(alice.auth).expect(200)).body[1];
     expect(after).toEqual(finished);
   });
@@ -194,13 +195,15 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
   it("a follow-up's run is not stored when a message was added after its history was read", async () => {
     const carol = await createUser(t);
     const repo = t.app.get(ChatRepository);
+    const runs = t.app.get(RunsRepository);
+    const budget = 1_000_000;
     const first = await t.http
       .post('/api/chat')
       .set(carol.auth)
       .send({ ...ask('[[say:one]]'), stream: false })
       .expect(200);
     const conversationId = first.body.conversation_id as string;
-    const read = (await repo.findConversationHistory(conversationId, carol.id))!;
+    const read = (await repo.findConversationHistory(conversationId, carol.id, budget))!;
     expect(read.messages.map((m) => [m.role, m.text, m.status])).toEqual([
       ['user', '[[say:one]]', 'completed'],
       ['assistant', 'one', 'completed'],
@@ -212,7 +215,7 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
       .send({ conversation_id: conversationId, ...ask('[[say:two]]'), stream: false })
       .expect(200);
     const start = (historyThroughSeq: string) =>
-      repo.openRun({
+      runs.openRun({
         userId: carol.id,
         conversationId,
         historyThroughSeq,
@@ -224,16 +227,19 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
         context: null,
         idempotencyKey: null,
         messages: [{ role: 'user', content: 'three' }],
+        instanceId: randomUUID(),
+        background: false,
+        onDisconnect: 'cancel',
       });
-    await expect(start(read.throughSeq)).resolves.toBe(false);
+    await expect(start(read.throughSeq)).resolves.toBe('changed');
     const history = (await t.http.get(`/api/chat/${conversationId}/history`).set(carol.auth).expect(200)).body;
     expect(history).toHaveLength(4); // nothing of the refused start was stored
     // Read through the newest message, the same start is stored.
-    const fresh = (await repo.findConversationHistory(conversationId, carol.id))!;
-    await expect(start(fresh.throughSeq)).resolves.toBe(true);
+    const fresh = (await repo.findConversationHistory(conversationId, carol.id, budget))!;
+    await expect(start(fresh.throughSeq)).resolves.toBeUndefined();
     // Someone else's conversation reads as missing, whatever the seq.
     const dave = await createUser(t);
-    expect(await repo.findConversationHistory(conversationId, dave.id)).toBeNull();
+    expect(await repo.findConversationHistory(conversationId, dave.id, budget)).toBeNull();
   });
 
   it('GET /api/admin/stats is for admins only (403 for a normal user)', async () => {
@@ -255,7 +261,7 @@ describe('Chat reliability: idempotent retries, concurrent-run limit, admin stat
   });
 });
 
-describe('Recovery sweep at boot (e2e)', () => {
+describe('Recovery of runs a dead process left active (e2e)', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await provisionRestartableDatabase();
@@ -274,25 +280,34 @@ describe('Recovery sweep at boot (e2e)', () => {
     ).body;
     // Simulate a process that died mid-stream: the run and its message stay "running"/"streaming".
     const ds = first.app.get(DataSource);
-    await ds.query(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = $1`, [done.run_id]);
+    await ds.query(`UPDATE runs SET status = 'running', finished_at = NULL, heartbeat_at = now() WHERE id = $1`, [
+      done.run_id,
+    ]);
     await ds.query(
-      `UPDATE messages SET status = 'streaming', content = '[{"type":"text","text":"half an ans"}]' WHERE run_id = $1`,
+      `UPDATE messages SET status = 'streaming', content = '[{"type":"text","text":"half an ans"}]' WHERE run_id = $1 AND role = 'assistant'`,
       [done.run_id],
     );
     await first.close();
 
-    const second = await startTestApp({ db });
+    // PGlite sweeps at boot (one process owns it); on PostgreSQL the run is swept once its heartbeat is stale.
+    const second = await startTestApp({ db, env: { RUN_HEARTBEAT_MS: '100' } });
     try {
       const login = await second.http
         .post('/api/auth/login')
         .send({ email: user.email, password: user.password })
         .expect(200);
-      const history = (
-        await second.http
-          .get(`/api/chat/${done.conversation_id}/history`)
-          .set('Authorization', `Bearer ${login.body.access_token}`)
-          .expect(200)
-      ).body;
+      const read = async () =>
+        (
+          await second.http
+            .get(`/api/chat/${done.conversation_id}/history`)
+            .set('Authorization', `Bearer ${login.body.access_token}`)
+            .expect(200)
+        ).body;
+      let history = await read();
+      for (let i = 0; i < 100 && history[1].status === 'streaming'; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        history = await read();
+      }
       expect(history[1]).toMatchObject({ role: 'assistant', status: 'interrupted', content: 'half an ans' });
       const [run] = await second.app
         .get(DataSource)

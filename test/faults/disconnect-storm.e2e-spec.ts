@@ -48,6 +48,7 @@ describeWithFiles(`Fault: ${STREAMS} clients disconnect at once`, () => {
         LLM_MAX_RETRIES: '0',
         RATE_LIMIT_CHAT_PER_MINUTE: '100000',
         MAX_CONCURRENT_RUNS_PER_USER: String(STREAMS / USERS),
+        MAX_CONCURRENT_RUNS_PER_ADDRESS: String(STREAMS),
       }),
     );
     const url = await server.url;

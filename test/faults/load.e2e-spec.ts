@@ -27,6 +27,7 @@ describe(`Fault: load — ${STREAMS} concurrent streams plus uploads for ${SECON
         suite.serverEnv({
           // Capacity is under test here, not the per-user limits (tested in test/security).
           MAX_CONCURRENT_RUNS_PER_USER: String(Math.ceil(STREAMS / USERS)),
+          MAX_CONCURRENT_RUNS_PER_ADDRESS: String(STREAMS),
           RATE_LIMIT_CHAT_PER_MINUTE: '100000',
           RATE_LIMIT_DEFAULT_PER_MINUTE: '100000',
         }),

@@ -28,6 +28,7 @@ describe('Security: broken object-level authorization (e2e)', () => {
   let bob: TestUser;
   let aliceDoc: DocumentBody;
   let aliceConversation: string;
+  let aliceRun: string;
   let aliceHistory: unknown[];
 
   beforeAll(async () => {
@@ -42,6 +43,7 @@ describe('Security: broken object-level authorization (e2e)', () => {
       ask(`[[tool:echo:{"text":"${ALICE_SECRET}"}]]`, { agent: 'tester' }),
     );
     aliceConversation = res.events[0].json!.conversation_id as string;
+    aliceRun = res.events[0].json!.run_id as string;
     aliceHistory = (await t.http.get(`/api/chat/${aliceConversation}/history`).set(alice.auth).expect(200)).body;
     expect(JSON.stringify(aliceHistory)).toContain(ALICE_SECRET);
   });
@@ -57,8 +59,12 @@ describe('Security: broken object-level authorization (e2e)', () => {
     'DELETE /api/conversations/:id': (id, as) => t.http.delete(`/api/conversations/${id}`).set(as.auth),
     'GET /api/documents/:id': (id, as) => t.http.get(`/api/documents/${id}`).set(as.auth),
     'DELETE /api/documents/:id': (id, as) => t.http.delete(`/api/documents/${id}`).set(as.auth),
+    'GET /api/runs/:runId': (id, as) => t.http.get(`/api/runs/${id}`).set(as.auth),
+    'GET /api/runs/:runId/events': (id, as) => t.http.get(`/api/runs/${id}/events`).set(as.auth),
+    'POST /api/runs/:runId/cancel': (id, as) => t.http.post(`/api/runs/${id}/cancel`).set(as.auth),
   };
-  const idFor = (key: string) => (key.includes('/documents/') ? aliceDoc.id : aliceConversation);
+  const idFor = (key: string) =>
+    key.includes('/documents/') ? aliceDoc.id : key.includes('/runs/') ? aliceRun : aliceConversation;
 
   it('covers every route that takes an object id', () => {
     const parameterized = registeredRoutes(t.app)

@@ -29,26 +29,63 @@ export function parseSse(body: string): { events: SseEvent[]; comments: string[]
   return { events, comments, done };
 }
 
+export interface SseOptions {
+  onEvent?: (e: SseEvent) => void;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** An undici Agent of the test's own (e.g. one that keeps connections alive longer than fetch's 4 s). */
+  dispatcher?: Dispatcher;
+}
+
+export interface SseResult {
+  status: number;
+  headers: Headers;
+  raw: string;
+  events: SseEvent[];
+  comments: string[];
+  done: boolean;
+}
+
 /**
  * Streams `POST /api/chat` with fetch, calling `onEvent` as events arrive (so a test can cancel or disconnect
  * mid-stream). Resolves with everything read once the stream ends or is aborted.
  */
-export async function streamChat(
+export function streamChat(
   url: string,
   token: string,
   body: Record<string, unknown>,
-  options: {
-    onEvent?: (e: SseEvent) => void;
-    signal?: AbortSignal;
-    headers?: Record<string, string>;
-    /** An undici Agent of the test's own (e.g. one that keeps connections alive longer than fetch's 4 s). */
-    dispatcher?: Dispatcher;
-  } = {},
-): Promise<{ status: number; headers: Headers; raw: string; events: SseEvent[]; comments: string[]; done: boolean }> {
-  const res = await fetch(`${url}/api/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...options.headers },
-    body: JSON.stringify(body),
+  options: SseOptions = {},
+): Promise<SseResult> {
+  return streamSse(
+    `${url}/api/chat`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...options.headers },
+      body: JSON.stringify(body),
+    },
+    options,
+  );
+}
+
+/** Streams `GET /api/runs/{id}/events` (resume with `Last-Event-ID` in `options.headers` or `?after=`). */
+export function followRun(
+  url: string,
+  token: string,
+  runId: string,
+  options: SseOptions & { after?: number } = {},
+): Promise<SseResult> {
+  const query = options.after === undefined ? '' : `?after=${options.after}`;
+  return streamSse(
+    `${url}/api/runs/${runId}/events${query}`,
+    { headers: { authorization: `Bearer ${token}`, ...options.headers } },
+    options,
+  );
+}
+
+/** Any SSE request: the body's events as they arrive, everything read once it ends or is aborted. */
+export async function streamSse(target: string, init: RequestInit, options: SseOptions = {}): Promise<SseResult> {
+  const res = await fetch(target, {
+    ...init,
     signal: options.signal,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   } as RequestInit);

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { TEST_REDIS_URL, testRedisPrefix } from './redis.js';
 import { provisionDatabase, type TestDatabase } from './test-database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -36,6 +37,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     JWT_SECRET: TEST_JWT_SECRET,
     ANTHROPIC_API_KEY: '',
     ...db.env,
+    // Against PostgreSQL with a test Redis, the app runs as one of a scaled-out deployment would (REDIS_URL).
+    ...(db.kind === 'postgres' && TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix() } : {}),
     ...options.env,
   });
   let app: NestExpressApplication;

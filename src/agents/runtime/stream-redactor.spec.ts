@@ -55,3 +55,18 @@ describe('StreamRedactor', () => {
     });
   });
 });
+
+describe('StreamRedactor: text PostgreSQL can store', () => {
+  it('replaces NUL and unpaired surrogates, and keeps a surrogate pair split across chunks whole', () => {
+    const r = new StreamRedactor([]);
+    const { all } = streamThrough(r, ['wor\u0000ld ', '\ud800 x ', 'smile \ud83d', '\ude00 end']);
+    expect(all).toBe('wor\ufffdld \ufffd x smile \ud83d\ude00 end');
+    expect(r.redactValue({ 'k\u0000': ['v\udc00'] })).toEqual({ 'k\ufffd': ['v\ufffd'] });
+    expect(r.redact('a\u0000b')).toBe('a\ufffdb');
+  });
+
+  it('a high surrogate left at the very end becomes U+FFFD', () => {
+    const r = new StreamRedactor([]);
+    expect(streamThrough(r, ['end \ud83d']).all).toBe('end \ufffd');
+  });
+});

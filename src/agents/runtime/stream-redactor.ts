@@ -1,8 +1,13 @@
+import { cleanText, cleanValue, endsInHalfPair } from './clean-text.js';
+
 const REDACTED = '[redacted]';
 const MAX_HELD = 256;
 
 /**
- * Removes secrets from streamed text before anyone sees it, including a secret split across chunk boundaries.
+ * Makes streamed model text safe to show and store: removes secrets before anyone sees them, including a secret
+ * split across chunk boundaries or across the model's turns of one run (text before a tool call, the rest after:
+ * held text waits for the next turn, only `flush` at the run's end releases it), and replaces what PostgreSQL cannot
+ * store (NUL, unpaired surrogates; a high surrogate at a chunk's end waits for its other half).
  * Literal secrets (the server's API key, JWT secret) are matched exactly: text is held back only while the
  * buffer ends with a prefix of one. Configured patterns are applied to the buffer before release, and the trailing
  * word (up to 256 chars) is held back so a token still arriving is matched whole; a pattern match that spans
@@ -23,22 +28,23 @@ export class StreamRedactor {
   /** Adds streamed text; returns what is safe to release now (possibly empty). */
   push(text: string): string {
     this.buffer = this.scrub(this.buffer + text);
-    const hold = Math.max(this.partialLiteralTail(), this.patterns.length ? this.trailingWord() : 0);
+    let hold = Math.max(this.partialLiteralTail(), this.patterns.length ? this.trailingWord() : 0);
+    if (hold === 0 && endsInHalfPair(this.buffer)) hold = 1;
     const release = this.buffer.slice(0, this.buffer.length - hold);
     this.buffer = this.buffer.slice(this.buffer.length - hold);
-    return release;
+    return cleanText(release);
   }
 
   /** Ends the stream: releases whatever is held, scrubbed. */
   flush(): string {
     const rest = this.scrub(this.buffer);
     this.buffer = '';
-    return rest;
+    return cleanText(rest);
   }
 
-  /** Scrubs a complete string (stored or logged text that never streamed). */
+  /** Scrubs a complete string (an error message, a tool call's name or id) and makes it storable. */
   redact(text: string): string {
-    return this.scrub(text);
+    return cleanText(this.scrub(text));
   }
 
   /**
@@ -46,10 +52,14 @@ export class StreamRedactor {
    * streamed to the client and stored as well, outside the text stream.
    */
   redactValue(value: unknown): unknown {
+    return cleanValue(this.scrubValue(value));
+  }
+
+  private scrubValue(value: unknown): unknown {
     if (typeof value === 'string') return this.scrub(value);
-    if (Array.isArray(value)) return value.map((v) => this.redactValue(v));
+    if (Array.isArray(value)) return value.map((v) => this.scrubValue(v));
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.redactValue(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubValue(v)]));
   }
 
   private scrub(text: string): string {

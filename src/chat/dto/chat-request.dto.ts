@@ -85,4 +85,33 @@ export class ChatRequestDto {
   @IsOptional()
   @IsBoolean()
   stream?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'true: answer 202 with the run id at once and let the run go on with no client; watch it with GET /api/runs/{id}/events',
+  })
+  @IsOptional()
+  @IsBoolean()
+  background?: boolean;
+
+  @ApiPropertyOptional({
+    enum: ['cancel', 'continue'],
+    default: 'cancel',
+    description:
+      'What a dropped connection does to the run: `cancel` stops it (its prefix kept); `continue` keeps it going, so the client can resume it with GET /api/runs/{id}/events',
+  })
+  @IsOptional()
+  @IsIn(['cancel', 'continue'])
+  on_disconnect?: 'cancel' | 'continue';
+
+  @ApiPropertyOptional({
+    enum: ['reject', 'interrupt', 'enqueue'],
+    default: 'reject',
+    description:
+      'When the conversation already has an active run: `reject` answers 409 CONVERSATION_BUSY; `interrupt` cancels it (and any queued behind it) and starts this one; `enqueue` queues this one behind it (the stream opens with `run_queued`)',
+  })
+  @IsOptional()
+  @IsIn(['reject', 'interrupt', 'enqueue'])
+  if_busy?: 'reject' | 'interrupt' | 'enqueue';
 }

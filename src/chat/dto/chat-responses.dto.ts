@@ -120,3 +120,61 @@ export class ConversationDto {
   @ApiProperty({ format: 'date-time' })
   updated_at: string;
 }
+
+export class AcceptedRunDto {
+  @ApiProperty({ format: 'uuid' })
+  conversation_id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  run_id: string;
+
+  @ApiProperty({ enum: ['running', 'queued'], example: 'running' })
+  status: 'running' | 'queued';
+}
+
+export class RunDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  conversation_id: string;
+
+  @ApiProperty({ example: 'assistant' })
+  agent: string;
+
+  @ApiProperty({ example: 'claude-sonnet-5-5' })
+  model: string;
+
+  @ApiProperty({
+    enum: ['queued', 'running', 'waiting', 'completed', 'cancelled', 'failed', 'interrupted'],
+    example: 'completed',
+  })
+  status: string;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'end_turn' })
+  stop_reason: string | null;
+
+  @ApiProperty({ type: UsageDto })
+  usage: UsageDto;
+
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    example: null,
+    description: '`{code, message}` when the run failed or was interrupted',
+  })
+  error: { code: string; message: string } | null;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  started_at: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true })
+  finished_at: string | null;
+
+  @ApiProperty({ example: 42, description: 'The id of the last event so far; resume with Last-Event-ID' })
+  last_event_id: number;
+}

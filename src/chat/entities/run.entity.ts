@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { RunStatus } from '../../runs/run-stream-event.js';
 
-export type RunRowStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+export type OnDisconnect = 'cancel' | 'continue';
 
 @Entity({ name: 'runs' })
 export class RunEntity {
@@ -20,7 +21,7 @@ export class RunEntity {
   model: string;
 
   @Column({ type: 'varchar', length: 16 })
-  status: RunRowStatus;
+  status: RunStatus;
 
   @Column({ name: 'stop_reason', type: 'varchar', length: 32, nullable: true })
   stopReason: string | null;
@@ -37,8 +38,28 @@ export class RunEntity {
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
   idempotencyKey: string | null;
 
-  @Column({ name: 'started_at', type: 'timestamptz', default: () => 'now()' })
-  startedAt: Date;
+  /** The instance driving the run while it is active. */
+  @Column({ name: 'instance_id', type: 'uuid', nullable: true })
+  instanceId: string | null;
+
+  @Column({ name: 'heartbeat_at', type: 'timestamptz', nullable: true })
+  heartbeatAt: Date | null;
+
+  /** The id of the run's last event, as of its last save (the event log has the live figure). */
+  @Column({ name: 'last_event_id', type: 'integer', default: 0 })
+  lastEventId: number;
+
+  @Column({ type: 'boolean', default: false })
+  background: boolean;
+
+  @Column({ name: 'on_disconnect', type: 'varchar', length: 16, default: 'cancel' })
+  onDisconnect: OnDisconnect;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { databaseFailure } from '../../common/errors/database-unavailable.js';
-import { ChatRepository } from '../chat.repository.js';
+import { RunsRepository } from './runs.repository.js';
 
 /**
  * How often streamed text is saved while runs stream. A crash loses at most this much of an answer in progress;
@@ -31,7 +31,7 @@ export class RunProgressWriter implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private inFlight: Promise<void> = Promise.resolve();
 
-  constructor(private readonly repo: ChatRepository) {}
+  constructor(private readonly repo: RunsRepository) {}
 
   /** Schedules `source`'s text for the next batch. */
   changed(source: ProgressSource): void {
@@ -86,8 +86,28 @@ export class RunProgressWriter implements OnApplicationShutdown {
           this.schedule();
           continue;
         }
-        this.logger.error({ msg: 'could not save run progress', runs: part.length, error: String(err) });
-        if (failure) for (const source of part) source.markStorageLost();
+        if (failure) {
+          this.logger.error({ msg: 'could not save run progress', runs: part.length, error: String(err) });
+          for (const source of part) source.markStorageLost();
+        } else {
+          await this.writeOneByOne(part);
+        }
+      }
+    }
+  }
+
+  /**
+   * A batch the database refused for its content, not its availability: each run's text is saved on its own, so
+   * one run's bad row cannot lose the progress of the others in its batch. A row refused on its own is left for its
+   * run's final save (which has a fallback of its own).
+   */
+  private async writeOneByOne(part: ProgressSource[]): Promise<void> {
+    for (const source of part) {
+      try {
+        await this.repo.saveStreamingTexts([{ messageId: source.messageId, text: source.text }]);
+      } catch (err) {
+        this.logger.error({ msg: "could not save a run's progress", message_id: source.messageId, error: String(err) });
+        if (databaseFailure(err)) source.markStorageLost();
       }
     }
   }

@@ -1,23 +1,35 @@
 import { Logger } from '@nestjs/common';
-import type { RunEvent, RunStatus } from '../../agents/runtime/run-event.js';
+import type { RunEvent } from '../../agents/runtime/run-event.js';
 import { databaseFailure, isDatabaseUnavailable } from '../../common/errors/database-unavailable.js';
-import type { ChatRepository } from '../chat.repository.js';
+import type { FinishedRunStatus } from '../../runs/run-stream-event.js';
 import type { ProgressSource, RunProgressWriter } from './run-progress-writer.js';
+import type { RunsRepository } from './runs.repository.js';
 
 /** How long the final state of a run is retried in the background while the database is unavailable. */
 const FINAL_SAVE_RETRY_MS = 120_000;
 const FINAL_SAVE_BACKOFF_MS = [500, 1000, 2000, 5000];
-/** A tool call's record that found every pool connection busy is tried again this many times, this far apart. */
+/** A write that found every pool connection busy is tried again this many times, this far apart. */
 const BUSY_RETRIES = 3;
 const BUSY_RETRY_MS = 1000;
+
+export interface RunEnd {
+  status: FinishedRunStatus;
+  stopReason: string | null;
+  usage: { input_tokens: number; output_tokens: number };
+  error: { code: string; message: string } | null;
+  lastEventId: number;
+}
+
+/** What became of a run's final save. */
+export type FinalSave = 'saved' | 'decided_elsewhere' | 'unsaved';
 
 /**
  * Persists one run while it streams: the assistant text is saved by the shared RunProgressWriter (batched with
  * every other run's, about every 500 ms) so a crash or cancel keeps the prefix; tool calls are saved as they
- * finish; `finish` writes the final text and statuses once every earlier write has landed. Database errors are logged, never thrown into
- * the stream. When the database becomes unavailable, `onStorageLost` is called once (the run cannot be saved, so
- * it should stop), and the final state is retried in the background until the database is back. A pool that is only
- * busy (every connection in use) is waited out instead.
+ * finish; `finish` writes the final text and statuses once every earlier write has landed. Database errors are
+ * logged, never thrown into the stream. When the database becomes unavailable, `onStorageLost` is called once (the
+ * run cannot be saved, so it should stop), and the final state is retried in the background until the database is
+ * back. A pool that is only busy (every connection in use) is waited out instead.
  */
 export class RunRecorder implements ProgressSource {
   // One for all runs: a recorder lives as long as its stream.
@@ -27,14 +39,14 @@ export class RunRecorder implements ProgressSource {
   private lost = false;
 
   constructor(
-    private readonly repo: ChatRepository,
+    private readonly repo: RunsRepository,
     private readonly progress: RunProgressWriter,
-    private readonly ids: { runId: string; messageId: string; userId: string },
+    private readonly ids: { runId: string; messageId: string | null; userId: string; instanceId: string },
     private readonly onStorageLost: () => void = () => undefined,
   ) {}
 
   get messageId(): string {
-    return this.ids.messageId;
+    return this.ids.messageId ?? '';
   }
 
   get text(): string {
@@ -46,9 +58,14 @@ export class RunRecorder implements ProgressSource {
     return this.lost;
   }
 
+  /** The run started streaming into this assistant message (a queued run gets one when it starts). */
+  streamInto(messageId: string): void {
+    this.ids.messageId = messageId;
+  }
+
   appendText(text: string): void {
     this.assistantText += text;
-    this.progress.changed(this);
+    if (this.ids.messageId) this.progress.changed(this);
   }
 
   markStorageLost(): void {
@@ -72,26 +89,46 @@ export class RunRecorder implements ProgressSource {
     );
   }
 
-  async finish(args: {
-    status: RunStatus;
-    stopReason: string | null;
-    usage: { input_tokens: number; output_tokens: number };
-    error: { code: string; message: string } | null;
-  }): Promise<void> {
+  /**
+   * Saves the run's end. While the database is unavailable the save is retried in the background (the run would
+   * otherwise stay active, holding its conversation); a save the database refuses for its content is replaced by a
+   * `failed` end without the text, so the conversation is usable again whatever happened.
+   */
+  async finish(end: RunEnd): Promise<FinalSave> {
     await this.progress.forget(this);
     await this.writes;
-    const save = () =>
-      this.repo.finishRun({ runId: this.ids.runId, messageId: this.ids.messageId, text: this.text, ...args });
+    const save = (e: RunEnd, text: string) =>
+      this.repo.finishRun({
+        runId: this.ids.runId,
+        messageId: this.ids.messageId,
+        text,
+        instanceId: this.ids.instanceId,
+        ...e,
+      });
     try {
-      await save();
+      return (await save(end, this.text)) ? 'saved' : 'decided_elsewhere';
     } catch (err) {
       RunRecorder.logger.error({ msg: 'could not save the end of a run', run_id: this.ids.runId, error: String(err) });
-      // Left as it is, the run would stay `running` until the next boot (and its Idempotency-Key answer 409).
-      if (isDatabaseUnavailable(err)) this.retryInBackground(save);
+      if (isDatabaseUnavailable(err)) {
+        this.retryInBackground(() => save(end, this.text));
+        return 'unsaved';
+      }
+    }
+    const failed: RunEnd = {
+      ...end,
+      status: 'failed',
+      stopReason: 'error',
+      error: { code: 'INTERNAL_ERROR', message: 'The answer could not be saved' },
+    };
+    try {
+      return (await save(failed, '')) ? 'saved' : 'decided_elsewhere';
+    } catch (err) {
+      RunRecorder.logger.error({ msg: 'could not save a failed run', run_id: this.ids.runId, error: String(err) });
+      return 'unsaved';
     }
   }
 
-  private retryInBackground(save: () => Promise<void>, attempt = 0, started = Date.now()): void {
+  private retryInBackground(save: () => Promise<boolean>, attempt = 0, started = Date.now()): void {
     if (Date.now() - started > FINAL_SAVE_RETRY_MS) {
       RunRecorder.logger.error({ msg: 'gave up saving the end of a run', run_id: this.ids.runId });
       return;

@@ -6,7 +6,6 @@ import type { Response } from 'express';
  * gone, so a late event after a disconnect cannot throw.
  */
 export class SseWriter {
-  private nextId = 1;
   private ping?: NodeJS.Timeout;
   private closed = false;
 
@@ -23,13 +22,12 @@ export class SseWriter {
     // nginx and similar proxies buffer responses unless told not to.
     this.res.setHeader('X-Accel-Buffering', 'no');
     this.res.socket?.setNoDelay(true);
-    // Headers, `run_started` and whatever events are ready in this turn (the first token too, when the model's
-    // answer came in while the run was being stored) leave in one write on the next turn, not one write each.
+    // Headers and whatever events are ready in this turn (a replay, or the first token when the model answered
+    // while the run was being stored) leave in one write on the next turn, not one write each.
     this.res.cork();
     setImmediate(() => {
       if (!this.res.headersSent) this.res.flushHeaders();
       this.res.uncork();
-      compactHeaderBlock(this.res);
     });
     this.res.on('close', () => this.stop());
     this.armPing();
@@ -39,9 +37,10 @@ export class SseWriter {
     return !this.closed && !this.res.writableEnded && !this.res.destroyed;
   }
 
-  send(type: string, data: Record<string, unknown>): void {
+  /** An event; `id` 0 is a notice outside the run's log (e.g. its store became unavailable): sent without an id. */
+  send(id: number, type: string, data: object): void {
     if (!this.isOpen) return;
-    this.res.write(`id: ${this.nextId++}\nevent: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    this.res.write(`${id ? `id: ${id}\n` : ''}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     // Restarts the idle countdown in place: cheaper than a new timer per frame, which adds up at 50 frames/s.
     this.ping?.refresh();
   }
@@ -66,15 +65,4 @@ export class SseWriter {
     this.closed = true;
     clearTimeout(this.ping);
   }
-}
-
-/**
- * Node keeps a response's serialized header block (`_header`) for the response's whole life, as the rope its
- * serializer concatenated: about 100 pieces for the ~25 headers a stream sends (helmet's, rate limits, request id,
- * SSE). Reading a character of a rope makes V8 flatten it in place into one string and drop the pieces: 2-3 KB
- * less per open stream in heap snapshots, for a few microseconds once per stream. The content is unchanged.
- */
-function compactHeaderBlock(res: Response): void {
-  const block = (res as unknown as { _header?: unknown })._header;
-  if (typeof block === 'string') block.charCodeAt(0);
 }

@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   CONVERSATION_BUSY: { status: 409, title: 'A run is active in this conversation' },
   CONVERSATION_CHANGED: { status: 409, title: 'The conversation changed meanwhile' },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still running' },
+  RUN_EVENTS_EXPIRED: { status: 410, title: "The run's events are no longer kept" },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   UNPROCESSABLE: { status: 422, title: 'Unprocessable content' },

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { instanceOf, requestIdOf } from '../http/request-context.js';
 import { AppError, FieldError } from './app.error.js';
 import { databaseFailure } from './database-unavailable.js';
+import { isRedisUnavailable } from './redis-unavailable.js';
 import { ERROR_CATALOGUE, genericCodeFor, type ErrorCode } from './error-catalogue.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
@@ -73,6 +74,9 @@ export function resolveError(exception: unknown): Resolved {
   }
   if (failure === 'unavailable') {
     return { code: 'SERVICE_UNAVAILABLE', detail: 'The database is unavailable; retry shortly' };
+  }
+  if (isRedisUnavailable(exception)) {
+    return { code: 'SERVICE_UNAVAILABLE', detail: 'Redis is unavailable; retry shortly' };
   }
   if (typeof exception === 'object' && exception !== null) {
     const resolved = fromMiddlewareError(exception as never);

@@ -16,6 +16,8 @@ export class AppThrottlerGuard extends ThrottlerGuard {
    * or an address, a route's class and method names), where plain text is as good a key and readable when debugging.
    */
   protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
+    // The chat limit counts run starts wherever they come from (every chat route, WebSocket, tasks): one key.
+    if (name === 'chat') return `chat|${tracker}`;
     return `${name}|${context.getClass().name}.${context.getHandler().name}|${tracker}`;
   }
 }

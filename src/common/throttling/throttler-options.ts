@@ -1,7 +1,6 @@
-import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config.js';
 import type { AppRequest } from '../http/request-context.js';
-import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
 import { outsideGroup } from './throttle-group.decorator.js';
 
 const MINUTE = 60_000;
@@ -14,9 +13,9 @@ const byAccount = (req: Record<string, unknown>) => {
   return Promise.resolve(`account:${typeof email === 'string' ? email.trim().toLowerCase() : '-'}`);
 };
 
-export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
+export function throttlerOptions(config: AppConfig, storage: ThrottlerStorage): ThrottlerModuleOptions {
   return {
-    storage: new SlidingWindowThrottlerStorage(),
+    storage,
     throttlers: [
       { name: 'default', ttl: MINUTE, limit: config.rateLimit.defaultPerMinute },
       {

@@ -20,4 +20,12 @@ export class ReadinessDto {
 
   @ApiProperty({ example: 3.2, description: 'Database ping time in ms (absent when it failed)', required: false })
   database_ms?: number;
+
+  @ApiProperty({
+    example: true,
+    required: false,
+    description:
+      'Present when REDIS_URL is set: Redis answered a ping within 1.5 s (false makes the instance not ready)',
+  })
+  redis?: boolean;
 }

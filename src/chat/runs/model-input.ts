@@ -7,12 +7,15 @@ export interface ModelInput {
   clientInstructions: string[];
 }
 
+/** The model sees about one token per four characters of English: the budget's unit conversion. */
+export const CHARS_PER_TOKEN = 4;
+
 /**
  * Turns stored messages into Messages-API turns: system messages are set aside, empty assistant messages (a
  * failed run) are skipped, consecutive same-role turns are merged (the API wants alternation), and the first
- * turn is the user's.
+ * turn is the user's. When older messages were left out to fit the context budget, the model is told so.
  */
-export function toModelInput(messages: Array<{ role: MessageRole; text: string }>): ModelInput {
+export function toModelInput(messages: Array<{ role: MessageRole; text: string }>, omitted = 0): ModelInput {
   const clientInstructions: string[] = [];
   const history: LlmMessage[] = [];
   for (const m of messages) {
@@ -26,7 +29,14 @@ export function toModelInput(messages: Array<{ role: MessageRole; text: string }
     if (last?.role === m.role) last.content.push({ type: 'text', text });
     else history.push({ role: m.role, content: [{ type: 'text', text }] });
   }
-  if (history[0]?.role === 'assistant')
-    history.unshift({ role: 'user', content: [{ type: 'text', text: '(conversation start)' }] });
+  const opening = omitted
+    ? `(${omitted} earlier message${omitted === 1 ? '' : 's'} of this conversation are left out to fit the context window.)`
+    : history[0]?.role === 'assistant'
+      ? '(conversation start)'
+      : undefined;
+  if (opening) {
+    if (history[0]?.role === 'user') history[0].content.unshift({ type: 'text', text: opening });
+    else history.unshift({ role: 'user', content: [{ type: 'text', text: opening }] });
+  }
   return { history, clientInstructions };
 }
