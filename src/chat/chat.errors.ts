@@ -27,3 +27,15 @@ export class IdempotencyInProgress extends AppError {
     this.retryAfterSeconds = 1;
   }
 }
+
+export class ConversationReadOnly extends AppError {
+  constructor() {
+    super('FORBIDDEN', 'Viewers of a shared conversation cannot post turns or cancel runs');
+  }
+}
+
+export class OwnerOnly extends AppError {
+  constructor() {
+    super('FORBIDDEN', "Only the conversation's owner can do this");
+  }
+}

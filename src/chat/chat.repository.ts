@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, LessThan } from 'typeorm';
 import { PreparedStatements, statement } from '../database/prepared-statements.js';
+import { conversationAccess } from './conversation-access.sql.js';
+import {
+  ConversationMemberEntity,
+  type ConversationRole,
+  type MemberRole,
+} from './entities/conversation-member.entity.js';
 import { ConversationEntity } from './entities/conversation.entity.js';
 import {
   MessageEntity,
@@ -20,6 +26,8 @@ export interface ConversationHistory {
   omitted: number;
   /** A run is active (queued, running or waiting) in the conversation. */
   busy: boolean;
+  /** The reader's role in it. */
+  role: ConversationRole;
   /** The newest message's `seq` (`'0'` without messages): what the history was read through. */
   throughSeq: string;
 }
@@ -33,7 +41,7 @@ export interface ConversationHistory {
 const CONVERSATION_HISTORY = statement(
   'chat_conversation_history',
   `WITH upto AS (SELECT max(seq) AS seq FROM messages WHERE $4::uuid IS NOT NULL AND run_id = $4::uuid)
-   SELECT c.agent, s.newest::text AS newest, s.total,
+   SELECT c.agent, s.newest::text AS newest, s.total, ${conversationAccess.role('$2')} AS access,
           EXISTS (SELECT 1 FROM runs r WHERE r.conversation_id = c.id
                   AND r.status IN ('queued', 'running', 'waiting')) AS busy,
           h.seq::text AS seq, h.role, h.content, h.status
@@ -49,7 +57,7 @@ const CONVERSATION_HISTORY = statement(
        FROM messages m, upto WHERE m.conversation_id = c.id AND (upto.seq IS NULL OR m.seq <= upto.seq)
      ) t WHERE t.tail <= $3
    ) h ON true
-   WHERE c.id = $1 AND c.user_id = $2
+   WHERE c.id = $1 AND ${conversationAccess.visible('$2')}
    ORDER BY h.seq`,
 );
 
@@ -61,8 +69,20 @@ export class ChatRepository {
     private readonly statements: PreparedStatements,
   ) {}
 
-  findConversation(id: string, userId: string): Promise<ConversationEntity | null> {
-    return this.db.getRepository(ConversationEntity).findOneBy({ id, userId });
+  /** A conversation the user may see (owner or member), with the user's role in it; null for a stranger. */
+  async findAccessible(
+    id: string,
+    userId: string,
+  ): Promise<{ conversation: ConversationEntity; role: ConversationRole } | null> {
+    const found = await this.db
+      .getRepository(ConversationEntity)
+      .createQueryBuilder('c')
+      .addSelect(conversationAccess.role(':user'), 'role')
+      .where('c.id = :id', { id })
+      .andWhere(conversationAccess.visible(':user'), { user: userId })
+      .getRawAndEntities<{ role: ConversationRole }>();
+    const [conversation] = found.entities;
+    return conversation ? { conversation, role: found.raw[0].role } : null;
   }
 
   /**
@@ -80,6 +100,7 @@ export class ChatRepository {
       newest: string | null;
       total: number;
       busy: boolean;
+      access: ConversationRole;
       seq: string | null;
       role: MessageRole | null;
       content: TextBlock[] | null;
@@ -95,6 +116,7 @@ export class ChatRepository {
       messages,
       omitted: rows[0].total - messages.length,
       busy: rows[0].busy,
+      role: rows[0].access,
       throughSeq: rows[0].newest ?? '0',
     };
   }
@@ -118,10 +140,49 @@ export class ChatRepository {
     return this.db.getRepository(MessageEntity).findOneBy({ runId, role: 'assistant' });
   }
 
-  listConversations(userId: string, limit: number, offset: number): Promise<ConversationEntity[]> {
-    return this.db
+  /** The conversations the user owns or is a member of, most recently active first, with the user's role. */
+  async listConversations(
+    userId: string,
+    limit: number,
+    offset: number,
+  ): Promise<Array<{ conversation: ConversationEntity; role: ConversationRole }>> {
+    const found = await this.db
       .getRepository(ConversationEntity)
-      .find({ where: { userId }, order: { updatedAt: 'DESC', id: 'ASC' }, take: limit, skip: offset });
+      .createQueryBuilder('c')
+      .addSelect(conversationAccess.role(':user'), 'role')
+      .where(conversationAccess.visible(':user'), { user: userId })
+      .orderBy('c.updated_at', 'DESC')
+      .addOrderBy('c.id', 'ASC')
+      .offset(offset)
+      .limit(limit)
+      .getRawAndEntities<{ role: ConversationRole; c_id: string }>();
+    const roles = new Map(found.raw.map((r) => [r.c_id, r.role]));
+    return found.entities.map((conversation) => ({ conversation, role: roles.get(conversation.id)! }));
+  }
+
+  /** Adds a member, or changes the role of one; resolves true when the member is new. */
+  async putMember(conversationId: string, userId: string, role: MemberRole): Promise<boolean> {
+    const rows = await this.db.query<Array<{ created: boolean }>>(
+      `INSERT INTO conversation_members (conversation_id, user_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = EXCLUDED.role
+       RETURNING (xmax = 0) AS created`,
+      [conversationId, userId, role],
+    );
+    return rows[0].created;
+  }
+
+  /** The conversation's members (not its owner), in the order they were added. */
+  listMembers(conversationId: string): Promise<Array<{ user_id: string; email: string; role: MemberRole }>> {
+    return this.db.query(
+      `SELECT cm.user_id, u.email, cm.role FROM conversation_members cm JOIN users u ON u.id = cm.user_id
+       WHERE cm.conversation_id = $1 ORDER BY cm.added_at, cm.user_id`,
+      [conversationId],
+    );
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<boolean> {
+    const result = await this.db.getRepository(ConversationMemberEntity).delete({ conversationId, userId });
+    return (result.affected ?? 0) > 0;
   }
 
   async deleteConversation(id: string, userId: string): Promise<boolean> {

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
+import { ClusterEvents } from '../cluster/cluster-events.js';
 import { RunControl } from '../runs/run-control.js';
+import { CONVERSATION_DELETED } from './conversation-events.js';
 import { ChatRepository } from './chat.repository.js';
 import { ConversationNotFound } from './chat.errors.js';
+import { ConversationAccess } from './conversation-access.js';
 import type { ConversationDto, HistoryMessageDto, ToolCallDto } from './dto/chat-responses.dto.js';
 import { toConversationDto, toHistoryMessageDto, toToolCallDto } from './dto/chat.mappers.js';
-import type { ConversationEntity } from './entities/conversation.entity.js';
 import { RunsRepository } from './runs/runs.repository.js';
 
 export interface HistoryPage {
@@ -20,10 +22,14 @@ export class ConversationsService {
     private readonly chat: ChatRepository,
     private readonly runs: RunsRepository,
     private readonly control: RunControl,
+    private readonly access: ConversationAccess,
+    private readonly events: ClusterEvents,
   ) {}
 
   async list(user: AuthUser, limit: number, offset: number): Promise<ConversationDto[]> {
-    return (await this.chat.listConversations(user.id, limit, offset)).map(toConversationDto);
+    return (await this.chat.listConversations(user.id, limit, offset)).map((c) =>
+      toConversationDto(c.conversation, c.role),
+    );
   }
 
   /** The newest `limit` messages before `before` (a message id), oldest first, with their runs' tool calls. */
@@ -32,7 +38,7 @@ export class ConversationsService {
     conversationId: string,
     page: { limit: number; before?: string },
   ): Promise<HistoryPage> {
-    await this.requireOwned(user, conversationId);
+    await this.access.require(user.id, conversationId, 'read');
     let beforeSeq: string | undefined;
     if (page.before) {
       const anchor = await this.chat.findMessage(conversationId, page.before);
@@ -60,7 +66,7 @@ export class ConversationsService {
 
   /** Stops the conversation's running run, wherever it runs; resolves whether there was one. */
   async cancel(user: AuthUser, conversationId: string): Promise<{ cancelled: boolean }> {
-    await this.requireOwned(user, conversationId);
+    await this.access.require(user.id, conversationId, 'write');
     const running = (await this.runs.activeRuns(conversationId)).filter((r) => r.status !== 'queued');
     await Promise.all(running.map((run) => this.control.stop(run.id, 'cancelled')));
     return { cancelled: running.length > 0 };
@@ -68,15 +74,10 @@ export class ConversationsService {
 
   /** Deletes the conversation once its active runs (on any instance) have stopped and saved their state. */
   async delete(user: AuthUser, conversationId: string): Promise<void> {
-    await this.requireOwned(user, conversationId);
+    await this.access.require(user.id, conversationId, 'own');
     const active = await this.runs.activeRuns(conversationId);
     await Promise.all(active.map((run) => this.control.stop(run.id, 'cancelled')));
     if (!(await this.chat.deleteConversation(conversationId, user.id))) throw new ConversationNotFound();
-  }
-
-  private async requireOwned(user: AuthUser, conversationId: string): Promise<ConversationEntity> {
-    const conversation = await this.chat.findConversation(conversationId, user.id);
-    if (!conversation) throw new ConversationNotFound();
-    return conversation;
+    await this.events.publish(CONVERSATION_DELETED, { conversationId }).catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { UserEntity } from '../auth/entities/user.entity.js';
+import { ConversationMemberEntity } from '../chat/entities/conversation-member.entity.js';
 import { ConversationEntity } from '../chat/entities/conversation.entity.js';
 import { MessageEntity } from '../chat/entities/message.entity.js';
 import { RunEntity } from '../chat/entities/run.entity.js';
@@ -10,6 +11,7 @@ import { DocumentEntity } from '../documents/entities/document.entity.js';
 export const ENTITIES = [
   UserEntity,
   ConversationEntity,
+  ConversationMemberEntity,
   MessageEntity,
   RunEntity,
   ToolCallEntity,

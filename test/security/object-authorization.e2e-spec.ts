@@ -59,6 +59,12 @@ describe('Security: broken object-level authorization (e2e)', () => {
     'DELETE /api/conversations/:id': (id, as) => t.http.delete(`/api/conversations/${id}`).set(as.auth),
     'GET /api/documents/:id': (id, as) => t.http.get(`/api/documents/${id}`).set(as.auth),
     'DELETE /api/documents/:id': (id, as) => t.http.delete(`/api/documents/${id}`).set(as.auth),
+    'GET /api/conversations/:id/events': (id, as) => t.http.get(`/api/conversations/${id}/events`).set(as.auth),
+    'GET /api/conversations/:id/members': (id, as) => t.http.get(`/api/conversations/${id}/members`).set(as.auth),
+    'POST /api/conversations/:id/members': (id, as) =>
+      t.http.post(`/api/conversations/${id}/members`).set(as.auth).send({ email: as.email, role: 'viewer' }),
+    'DELETE /api/conversations/:id/members/:userId': (id, as) =>
+      t.http.delete(`/api/conversations/${id}/members/${as.id}`).set(as.auth),
     'GET /api/runs/:runId': (id, as) => t.http.get(`/api/runs/${id}`).set(as.auth),
     'GET /api/runs/:runId/events': (id, as) => t.http.get(`/api/runs/${id}/events`).set(as.auth),
     'POST /api/runs/:runId/cancel': (id, as) => t.http.post(`/api/runs/${id}/cancel`).set(as.auth),

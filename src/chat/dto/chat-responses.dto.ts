@@ -108,6 +108,13 @@ export class ConversationDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
+  @ApiProperty({
+    enum: ['owner', 'participant', 'viewer'],
+    example: 'owner',
+    description: 'What you are to it: its owner, or a member it is shared with',
+  })
+  role: 'owner' | 'participant' | 'viewer';
+
   @ApiProperty({ example: 'What does my onboarding guide say about VPN access?' })
   title: string;
 

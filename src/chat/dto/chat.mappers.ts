@@ -1,3 +1,4 @@
+import type { ConversationRole } from '../entities/conversation-member.entity.js';
 import type { ConversationEntity } from '../entities/conversation.entity.js';
 import { textOf, type MessageEntity } from '../entities/message.entity.js';
 import type { RunEntity } from '../entities/run.entity.js';
@@ -25,9 +26,10 @@ export function toHistoryMessageDto(m: MessageEntity, toolCalls: ToolCallDto[] |
   };
 }
 
-export function toConversationDto(c: ConversationEntity): ConversationDto {
+export function toConversationDto(c: ConversationEntity, role: ConversationRole): ConversationDto {
   return {
     id: c.id,
+    role,
     title: c.title,
     agent: c.agent,
     created_at: c.createdAt.toISOString(),

@@ -5,6 +5,7 @@ import { AgentDefinitions, DEFAULT_AGENT } from '../../agents/agent-definitions.
 import { AgentNotFound } from '../../agents/agents.errors.js';
 import type { RunEvent } from '../../agents/runtime/run-event.js';
 import { AgentRuntimeService } from '../../agents/runtime/agent-runtime.service.js';
+import { ClusterEvents } from '../../cluster/cluster-events.js';
 import { Instance } from '../../cluster/instance.js';
 import { ValidationFailedError } from '../../common/errors/app.error.js';
 import { RunEventLog } from '../../runs/event-log/run-event-log.js';
@@ -12,7 +13,14 @@ import { RunControl, RunStopped } from '../../runs/run-control.js';
 import type { FinishedRunStatus, RunStreamEvent } from '../../runs/run-stream-event.js';
 import { RunSlots } from '../../runs/slots/run-slots.js';
 import { ChatRepository, type ConversationHistory } from '../chat.repository.js';
-import { ConversationBusy, ConversationChanged, ConversationNotFound, IdempotencyInProgress } from '../chat.errors.js';
+import {
+  ConversationBusy,
+  ConversationChanged,
+  ConversationNotFound,
+  ConversationReadOnly,
+  IdempotencyInProgress,
+} from '../chat.errors.js';
+import { RUN_STORED } from '../conversation-events.js';
 import type { MessageRole } from '../entities/message.entity.js';
 import type { OnDisconnect, RunEntity } from '../entities/run.entity.js';
 import { CHARS_PER_TOKEN, toModelInput } from './model-input.js';
@@ -109,6 +117,7 @@ export class RunPipeline {
     private readonly slots: RunSlots,
     private readonly progress: RunProgressWriter,
     private readonly instance: Instance,
+    private readonly events: ClusterEvents,
   ) {}
 
   async start(request: RunRequest): Promise<AcceptedRun> {
@@ -136,6 +145,7 @@ export class RunPipeline {
             newTurn: request.messages,
           })
         : null;
+      if (read?.role === 'viewer') throw new ConversationReadOnly();
       const agent = requested ?? this.resolveAgent(read?.agent ?? DEFAULT_AGENT);
       // Read with the requested (or default) agent's budget; the conversation's own agent may allow less.
       const conversation = read && fitToBudget(read, historyBudget(agent, request.messages));
@@ -216,9 +226,12 @@ export class RunPipeline {
       this.abandon(drive);
       if (refusal === 'busy') return undefined;
       if (refusal === 'missing') throw new ConversationNotFound();
+      if (refusal === 'read_only') throw new ConversationReadOnly();
       if (refusal === 'changed') throw new ConversationChanged();
       throw new IdempotencyInProgress();
     }
+    // Watchers of the conversation, on any instance, start following the run.
+    void this.events.publish(RUN_STORED, { conversationId, runId }).catch(() => undefined);
     const finished = this.drive(drive).catch((err: unknown) =>
       this.logger.error({ msg: 'run driver failed', run_id: runId, error: err instanceof Error ? err.stack : err }),
     );

@@ -3,7 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError } from 'typeorm';
 import { PreparedStatements, statement, type Statement } from '../../database/prepared-statements.js';
 import { ACTIVE_RUN_STATUSES, type FinishedRunStatus, type RunStatus } from '../../runs/run-stream-event.js';
+import { conversationAccess } from '../conversation-access.sql.js';
+import type { ConversationRole } from '../entities/conversation-member.entity.js';
 import type { MessageRole } from '../entities/message.entity.js';
+import { ConversationEntity } from '../entities/conversation.entity.js';
 import { RunEntity, type OnDisconnect } from '../entities/run.entity.js';
 import { ToolCallEntity } from '../entities/tool-call.entity.js';
 
@@ -32,7 +35,7 @@ export interface NewRun {
 }
 
 /** Why a run could not be stored. */
-export type OpenRefusal = 'missing' | 'busy' | 'changed' | 'idempotency_in_progress';
+export type OpenRefusal = 'missing' | 'read_only' | 'busy' | 'changed' | 'idempotency_in_progress';
 
 export interface SweptRun {
   id: string;
@@ -74,11 +77,14 @@ const OPEN_NEW_RUN = openRunStatement(
   `INSERT INTO conversations (id, user_id, title, agent) SELECT id, $1, title, $2 FROM input RETURNING id`,
 );
 
-/** A follow-up that does not queue: refused while a run is active or queued, or once a newer message landed. */
+/**
+ * A follow-up that does not queue, by the owner or a participant: refused while a run is active or queued, or once
+ * a newer message landed.
+ */
 const OPEN_FOLLOW_UP_RUN = openRunStatement(
   'runs_open_follow_up',
   `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
-   WHERE c.id = input.id AND c.user_id = $1
+   WHERE c.id = input.id AND ${conversationAccess.writable('$1')}
      AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq > $15::bigint)
      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.conversation_id = c.id AND r.status IN ${ACTIVE})
    RETURNING c.id`,
@@ -88,7 +94,7 @@ const OPEN_FOLLOW_UP_RUN = openRunStatement(
 const OPEN_QUEUED_RUN = openRunStatement(
   'runs_open_queued',
   `UPDATE conversations c SET agent = $2, updated_at = now() FROM input
-   WHERE c.id = input.id AND c.user_id = $1
+   WHERE c.id = input.id AND ${conversationAccess.writable('$1')}
    RETURNING c.id`,
 );
 
@@ -241,9 +247,21 @@ export class RunsRepository {
     return (row?.ahead ?? 0) + 1;
   }
 
-  /** The user's run of this id (another user's is null). */
-  findRun(id: string, userId: string): Promise<RunEntity | null> {
-    return this.db.getRepository(RunEntity).findOneBy({ id, userId });
+  /**
+   * A run of a conversation the user may see (owner or member), with the user's role in it; null otherwise (a
+   * stranger's run looks like none).
+   */
+  async findVisibleRun(id: string, userId: string): Promise<{ run: RunEntity; role: ConversationRole } | null> {
+    const found = await this.db
+      .getRepository(RunEntity)
+      .createQueryBuilder('r')
+      .innerJoin(ConversationEntity, 'c', 'c.id = r.conversation_id')
+      .addSelect(conversationAccess.role(':user'), 'role')
+      .where('r.id = :id', { id })
+      .andWhere(conversationAccess.visible(':user'), { user: userId })
+      .getRawAndEntities<{ role: ConversationRole }>();
+    const [run] = found.entities;
+    return run ? { run, role: found.raw[0].role } : null;
   }
 
   /** A run by id alone, for callers that already checked who may see it. */
@@ -261,6 +279,17 @@ export class RunsRepository {
       where: { conversationId, status: In([...ACTIVE_RUN_STATUSES]) },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  /** The ids of the conversation's runs stored after `runId`, in the order they were stored. */
+  async runsStoredAfter(conversationId: string, runId: string): Promise<string[]> {
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `SELECT r.id FROM runs r, runs x
+       WHERE x.id = $2 AND r.conversation_id = $1 AND (r.created_at, r.id) > (x.created_at, x.id)
+       ORDER BY r.created_at, r.id`,
+      [conversationId, runId],
+    );
+    return rows.map((r) => r.id);
   }
 
   async status(runId: string): Promise<RunStatus | undefined> {
@@ -329,12 +358,15 @@ export class RunsRepository {
   }
 
   private async whyNotOpened(conversationId: string, userId: string): Promise<OpenRefusal> {
-    const conversation = await this.db.query<Array<{ active: boolean }>>(
-      `SELECT EXISTS (SELECT 1 FROM runs r WHERE r.conversation_id = c.id AND r.status IN ${ACTIVE}) AS active
-       FROM conversations c WHERE c.id = $1 AND c.user_id = $2`,
+    const conversation = await this.db.query<Array<{ active: boolean; role: ConversationRole | null }>>(
+      `SELECT EXISTS (SELECT 1 FROM runs r WHERE r.conversation_id = c.id AND r.status IN ${ACTIVE}) AS active,
+              ${conversationAccess.role('$2')} AS role
+       FROM conversations c WHERE c.id = $1`,
       [conversationId, userId],
     );
-    if (!conversation.length) return 'missing';
-    return conversation[0].active ? 'busy' : 'changed';
+    const [row] = conversation;
+    if (!row?.role) return 'missing';
+    if (row.role === 'viewer') return 'read_only';
+    return row.active ? 'busy' : 'changed';
   }
 }

@@ -4,6 +4,7 @@ import { RunEventLog } from '../../runs/event-log/run-event-log.js';
 import { RunControl } from '../../runs/run-control.js';
 import type { LoggedRunEvent } from '../../runs/run-stream-event.js';
 import { RunNotFound } from '../../runs/runs.errors.js';
+import { assertAllowed, type ConversationNeed } from '../conversation-access.js';
 import type { RunDto } from '../dto/chat-responses.dto.js';
 import { toRunDto } from '../dto/chat.mappers.js';
 import type { RunEntity } from '../entities/run.entity.js';
@@ -38,15 +39,17 @@ export class RunsService {
   }
 
   async cancel(user: AuthUser, runId: string): Promise<{ cancelled: boolean }> {
-    const run = await this.visible(user, runId);
+    const run = await this.visible(user, runId, 'write');
     if (!isActive(run)) return { cancelled: false };
     await this.control.stop(run.id, 'cancelled');
     return { cancelled: true };
   }
 
-  private async visible(user: AuthUser, runId: string): Promise<RunEntity> {
-    const run = await this.runs.findRun(runId, user.id);
-    if (!run) throw new RunNotFound();
-    return run;
+  /** A run of a conversation the user may see (and, for `write`, post in); a stranger's run is 404. */
+  private async visible(user: AuthUser, runId: string, need: ConversationNeed = 'read'): Promise<RunEntity> {
+    const found = await this.runs.findVisibleRun(runId, user.id);
+    if (!found) throw new RunNotFound();
+    assertAllowed(found.role, need);
+    return found.run;
   }
 }

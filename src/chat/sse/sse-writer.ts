@@ -37,8 +37,8 @@ export class SseWriter {
     return !this.closed && !this.res.writableEnded && !this.res.destroyed;
   }
 
-  /** An event; `id` 0 is a notice outside the run's log (e.g. its store became unavailable): sent without an id. */
-  send(id: number, type: string, data: object): void {
+  /** An event; an empty `id` (0, '') is a notice outside any log (e.g. its store became unavailable): no `id:`. */
+  send(id: number | string, type: string, data: object): void {
     if (!this.isOpen) return;
     this.res.write(`${id ? `id: ${id}\n` : ''}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     // Restarts the idle countdown in place: cheaper than a new timer per frame, which adds up at 50 frames/s.

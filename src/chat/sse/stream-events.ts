@@ -1,19 +1,23 @@
 import { Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import type { LoggedRunEvent } from '../../runs/run-stream-event.js';
+/** One SSE event: its `id:` (what a client resumes from) and its data, which carries its `type`. */
+export interface SseEvent {
+  readonly id: number | string;
+  readonly event: { readonly type: string };
+}
 import { SseWriter } from './sse-writer.js';
 
 const logger = new Logger('SSE');
 
 /**
- * Streams a run's events (from its log, with their ids) to an SSE response in the background: the route handler
+ * Streams events (a run's, from its log, with their ids) to an SSE response in the background: the route handler
  * returns once the stream is under way, so the request's Nest pipeline is not held for the stream's whole life.
  * `onClientGone` is called when the client leaves before the stream ended; `abort` stops following the log then.
  * A failure the stream could not report in-band is logged and ends the response.
  */
 export function streamEvents(
   res: Response,
-  events: AsyncIterable<LoggedRunEvent>,
+  events: AsyncIterable<SseEvent>,
   options: { pingMs: number; abort: AbortController; onClientGone?: () => void },
 ): void {
   const writer = new SseWriter(res, options.pingMs);
