@@ -12,6 +12,7 @@ import { requestLoggingMiddleware } from './common/logging/request-logging.middl
 import { AppConfig, LogLevel } from './config/app-config.js';
 import { livenessMiddleware } from './health/liveness.middleware.js';
 import { closeOpenedDataSources } from './database/data-source.factory.js';
+import { AuthenticatingWsAdapter } from './realtime/ws-auth.adapter.js';
 import { setupSwagger } from './swagger.js';
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -57,6 +58,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     writeProblem(err, req, res);
   });
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
+  app.useWebSocketAdapter(new AuthenticatingWsAdapter(app));
   setupSwagger(app);
 }
 

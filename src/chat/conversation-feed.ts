@@ -12,10 +12,10 @@ export interface ConversationEvent {
   entry: LoggedRunEvent;
 }
 
-/** Where a watcher left off: a run and the last event of it they saw. */
+/** Where a watcher left off: a run and the last event of it they saw (none: the whole run was seen). */
 export interface ConversationPosition {
   runId: string;
-  eventId: number;
+  eventId?: number;
 }
 
 /**
@@ -55,7 +55,7 @@ export class ConversationFeed {
     );
     try {
       if (after) {
-        merged.add(after.runId, after.eventId);
+        if (after.eventId !== undefined) merged.add(after.runId, after.eventId);
         for (const runId of await this.runs.runsStoredAfter(conversationId, after.runId)) merged.add(runId, 0);
       } else {
         for (const run of await this.runs.activeRuns(conversationId)) merged.add(run.id, 0);

@@ -57,6 +57,8 @@ export class AppConfig {
   llm: { maxRetries: number; timeoutMs: number };
   /** Interval of `: ping` comments on an idle SSE stream. */
   ssePingMs: number;
+  /** Interval of WebSocket pings; a connection that misses one is dropped. */
+  wsPingMs: number;
   runs: {
     /** Runs active at once (queued or running) per user, per client address, and in the whole service; 429 beyond. */
     maxPerUser: number;

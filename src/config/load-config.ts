@@ -80,6 +80,7 @@ export const envSchema = z.object({
   LLM_MAX_RETRIES: int(2, 0, 10),
   LLM_TIMEOUT_MS: int(600000, 1000, 3600000),
   SSE_PING_MS: int(15000, 100, 600000),
+  WS_PING_MS: int(30000, 100, 600000),
   MAX_CONCURRENT_RUNS_PER_USER: int(3, 1, 1000),
   MAX_CONCURRENT_RUNS_PER_ADDRESS: int(20, 1, 100000),
   MAX_CONCURRENT_RUNS: int(1000, 1, 1000000),
@@ -186,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     agentsDirs: list(e.AGENTS_DIR),
     llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },
     ssePingMs: e.SSE_PING_MS,
+    wsPingMs: e.WS_PING_MS,
     runs: {
       maxPerUser: e.MAX_CONCURRENT_RUNS_PER_USER,
       maxPerAddress: e.MAX_CONCURRENT_RUNS_PER_ADDRESS,

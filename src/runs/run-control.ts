@@ -26,12 +26,15 @@ export interface DrivenRun {
   runId: string;
   conversationId: string;
   stop(why: StopReason): void;
+  /** More client context for the run, given to the model at its next turn. */
+  addContext(context: Record<string, unknown>): void;
   /** Settles once the run's final state is saved and its log closed. */
   finished: Promise<void>;
 }
 
 const STOP = clusterChannel<{ runId: string; why: StopReason }>('runs.stop');
 const ENDED = clusterChannel<{ runId: string; conversationId: string }>('runs.ended');
+const CONTEXT = clusterChannel<{ runId: string; context: Record<string, unknown> }>('runs.context');
 
 /** How long shutdown waits for stopped runs to save their final state. */
 const SHUTDOWN_SAVE_MS = 5000;
@@ -56,6 +59,7 @@ export class RunControl implements OnModuleInit, OnModuleDestroy, BeforeApplicat
   onModuleInit(): void {
     this.unsubscribe.push(
       this.events.subscribe(STOP, ({ runId, why }) => this.local.get(runId)?.stop(why)),
+      this.events.subscribe(CONTEXT, ({ runId, context }) => this.local.get(runId)?.addContext(context)),
       this.events.subscribe(ENDED, (ended) => {
         for (const listener of this.endListeners) listener(ended);
       }),
@@ -104,6 +108,13 @@ export class RunControl implements OnModuleInit, OnModuleDestroy, BeforeApplicat
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Hands more client context to a run wherever it is driven (it reaches the model at the run's next turn). */
+  async addContext(runId: string, context: Record<string, unknown>): Promise<void> {
+    const local = this.local.get(runId);
+    if (local) local.addContext(context);
+    else await this.events.publish(CONTEXT, { runId, context });
   }
 
   /** Tells every instance that a run ended (queued runs of its conversation may start). */

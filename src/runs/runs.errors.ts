@@ -24,3 +24,11 @@ export class RunEventsExpired extends AppError {
     super('RUN_EVENTS_EXPIRED', "This run's events are no longer kept; its answer is in the conversation's history");
   }
 }
+
+export class RunNotActive extends AppError {
+  constructor() {
+    super('VALIDATION_FAILED', 'The run has finished; context can only be added to an active run', [
+      { field: 'run_id', message: 'the run has finished' },
+    ]);
+  }
+}

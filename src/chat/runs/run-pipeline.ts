@@ -48,8 +48,6 @@ export interface RunRequest {
   background?: boolean;
   onDisconnect?: OnDisconnect;
   ifBusy?: IfBusy;
-  /** Context that arrives while the run goes on (a WebSocket `context` frame), taken at the model's next turn. */
-  takeContextUpdate?: () => Record<string, unknown> | undefined;
 }
 
 /** A run the pipeline accepted (or, for a retried request, the one it had accepted): follow its events by id. */
@@ -78,6 +76,8 @@ interface Drive {
   events?: AsyncGenerator<RunEvent>;
   /** Set when the run's event log could not be kept. */
   logLost?: boolean;
+  /** Client context that arrived while the run goes on (merged), for the model's next turn. */
+  pendingContext?: Record<string, unknown>;
 }
 
 const TITLE_MAX = 80;
@@ -239,6 +239,7 @@ export class RunPipeline {
       runId,
       conversationId,
       stop: (why) => controller.abort(new RunStopped(why)),
+      addContext: (context) => (drive.pendingContext = { ...drive.pendingContext, ...context }),
       finished,
     });
     return {
@@ -387,7 +388,11 @@ export class RunPipeline {
       history,
       clientInstructions,
       clientContext: request.context,
-      takeContextUpdate: request.takeContextUpdate,
+      takeContextUpdate: () => {
+        const update = drive.pendingContext;
+        drive.pendingContext = undefined;
+        return update;
+      },
       userId: request.userId,
       runId: drive.runId,
       conversationId: drive.conversationId,

@@ -3,7 +3,7 @@ import type { AuthUser } from '../../auth/auth-user.js';
 import { RunEventLog } from '../../runs/event-log/run-event-log.js';
 import { RunControl } from '../../runs/run-control.js';
 import type { LoggedRunEvent } from '../../runs/run-stream-event.js';
-import { RunNotFound } from '../../runs/runs.errors.js';
+import { RunNotActive, RunNotFound } from '../../runs/runs.errors.js';
 import { assertAllowed, type ConversationNeed } from '../conversation-access.js';
 import type { RunDto } from '../dto/chat-responses.dto.js';
 import { toRunDto } from '../dto/chat.mappers.js';
@@ -36,6 +36,18 @@ export class RunsService {
     signal: AbortSignal,
   ): Promise<AsyncIterable<LoggedRunEvent>> {
     return this.feed.follow(await this.visible(user, runId), after, signal);
+  }
+
+  /** The events of a run the caller has just started (no access check: it is theirs). */
+  followAccepted(runId: string, signal: AbortSignal): Promise<AsyncIterable<LoggedRunEvent>> {
+    return this.feed.follow({ id: runId }, 0, signal);
+  }
+
+  /** More client context for an active run, for the model's next turn (owner and participants). */
+  async addContext(user: AuthUser, runId: string, context: Record<string, unknown>): Promise<void> {
+    const run = await this.visible(user, runId, 'write');
+    if (!isActive(run)) throw new RunNotActive();
+    await this.control.addContext(run.id, context);
   }
 
   async cancel(user: AuthUser, runId: string): Promise<{ cancelled: boolean }> {

@@ -1,6 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { AppRequest } from '../http/request-context.js';
+import { chatLimitKey } from './run-start-limiter.js';
 
 /** Keys limits on the user id when the JWT guard (which runs first) authenticated the caller, else on the address. */
 @Injectable()
@@ -17,7 +18,7 @@ export class AppThrottlerGuard extends ThrottlerGuard {
    */
   protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
     // The chat limit counts run starts wherever they come from (every chat route, WebSocket, tasks): one key.
-    if (name === 'chat') return `chat|${tracker}`;
+    if (name === 'chat') return chatLimitKey(tracker);
     return `${name}|${context.getClass().name}.${context.getHandler().name}|${tracker}`;
   }
 }
