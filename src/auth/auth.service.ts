@@ -5,29 +5,36 @@ import type { AccessTokenClaims, AuthUser } from './auth-user.js';
 import { EmailTaken, InvalidCredentials, UserNotFound } from './auth.errors.js';
 import { AccessTokenDto, MeDto, RegisteredUserDto } from './dto/auth-responses.dto.js';
 import { CredentialsDto } from './dto/credentials.dto.js';
+import { normalizeEmail } from './email-address.js';
 import type { Role } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.js';
 import { UsersRepository } from './users.repository.js';
 
 @Injectable()
 export class AuthService {
+  private readonly adminEmails: ReadonlySet<string>;
+
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.adminEmails = new Set(config.adminEmails.map(normalizeEmail));
+  }
 
-  async register({ email, password }: CredentialsDto): Promise<RegisteredUserDto> {
+  /** The DTO has normalized the email already; normalizing again (idempotent) keeps any other caller honest. */
+  async register(credentials: CredentialsDto): Promise<RegisteredUserDto> {
+    const email = normalizeEmail(credentials.email);
     // Admins are designated by configuration (ADMIN_EMAILS), never by anything in the request.
-    const roles: Role[] = this.config.adminEmails.includes(email) ? ['user', 'admin'] : ['user'];
-    const user = await this.users.insert(email, await this.hasher.hash(password), roles);
+    const roles: Role[] = this.adminEmails.has(email) ? ['user', 'admin'] : ['user'];
+    const user = await this.users.insert(email, await this.hasher.hash(credentials.password), roles);
     if (!user) throw new EmailTaken();
     return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };
   }
 
   async login({ email, password }: CredentialsDto): Promise<AccessTokenDto> {
-    const user = await this.users.findByEmail(email);
+    const user = await this.users.findByEmail(normalizeEmail(email));
     const ok = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !ok) throw new InvalidCredentials();
     const claims: AccessTokenClaims = { sub: user.id, email: user.email, roles: user.roles };

@@ -1,4 +1,5 @@
 import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+import { normalizeEmail } from '../../auth/email-address.js';
 import type { AppConfig } from '../../config/app-config.js';
 import type { AppRequest } from '../http/request-context.js';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
@@ -9,9 +10,10 @@ const MINUTE = 60_000;
 /** `req.ip` is the socket address unless TRUST_PROXY is configured, so a forged X-Forwarded-For changes nothing. */
 const byAddress = (req: Record<string, unknown>) => Promise.resolve(`ip:${String((req as unknown as AppRequest).ip)}`);
 
+/** Look-alike spellings of one address (case, invisible characters, full-width letters) are one account. */
 const byAccount = (req: Record<string, unknown>) => {
   const email = (req as unknown as AppRequest).body?.email;
-  return Promise.resolve(`account:${typeof email === 'string' ? email.trim().toLowerCase() : '-'}`);
+  return Promise.resolve(`account:${typeof email === 'string' ? normalizeEmail(email.slice(0, 1024)) : '-'}`);
 };
 
 export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {

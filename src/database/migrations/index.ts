@@ -4,6 +4,7 @@ import { CreateDocuments1763800000200 } from './1763800000200-create-documents.j
 import { AddRunIdempotencyKey1763800000300 } from './1763800000300-add-run-idempotency-key.js';
 import { KeepChunkTsvectorInline1763800000400 } from './1763800000400-keep-chunk-tsvector-inline.js';
 import { IndexChunksByUserDocument1763800000500 } from './1763800000500-index-chunks-by-user-document.js';
+import { NormalizeUserEmails1763800000650 } from './1763800000650-normalize-user-emails.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddRunIdempotencyKey1763800000300,
   KeepChunkTsvectorInline1763800000400,
   IndexChunksByUserDocument1763800000500,
+  NormalizeUserEmails1763800000650,
 ];
