@@ -25,6 +25,11 @@ export class AppConfig {
     issuer: string;
     audience: string;
   };
+  /**
+   * How long an instance trusts a session it read as live before reading it again: the bound on how long a
+   * revocation goes unseen on an instance that missed its notice (0: read on every request).
+   */
+  sessionCacheTtlMs: number;
   anthropic: { apiKey?: string; baseURL?: string };
   defaultModel: string;
   corsOrigins: string[];

@@ -181,5 +181,5 @@ describe('Migration: existing emails are normalized (e2e)', () => {
     } finally {
       await t.close();
     }
-  });
+  }, 120_000);
 });

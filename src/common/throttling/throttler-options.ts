@@ -10,9 +10,15 @@ const MINUTE = 60_000;
 /** `req.ip` is the socket address unless TRUST_PROXY is configured, so a forged X-Forwarded-For changes nothing. */
 const byAddress = (req: Record<string, unknown>) => Promise.resolve(`ip:${String((req as unknown as AppRequest).ip)}`);
 
-/** Look-alike spellings of one address (case, invisible characters, full-width letters) are one account. */
+/**
+ * The account a credential check is about: the caller's, on a route that checks a password of a signed-in user
+ * (password change); else the email given, where look-alike spellings (case, invisible characters, full-width
+ * letters) are one account.
+ */
 const byAccount = (req: Record<string, unknown>) => {
-  const email = (req as unknown as AppRequest).body?.email;
+  const { user, body } = req as unknown as AppRequest;
+  if (user) return Promise.resolve(`user:${user.id}`);
+  const email = body?.email;
   return Promise.resolve(`account:${typeof email === 'string' ? normalizeEmail(email.slice(0, 1024)) : '-'}`);
 };
 

@@ -5,6 +5,7 @@ import { AddRunIdempotencyKey1763800000300 } from './1763800000300-add-run-idemp
 import { KeepChunkTsvectorInline1763800000400 } from './1763800000400-keep-chunk-tsvector-inline.js';
 import { IndexChunksByUserDocument1763800000500 } from './1763800000500-index-chunks-by-user-document.js';
 import { NormalizeUserEmails1763800000650 } from './1763800000650-normalize-user-emails.js';
+import { CreateAuthSessions1763800000660 } from './1763800000660-create-auth-sessions.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   KeepChunkTsvectorInline1763800000400,
   IndexChunksByUserDocument1763800000500,
   NormalizeUserEmails1763800000650,
+  CreateAuthSessions1763800000660,
 ];
