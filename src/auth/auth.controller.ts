@@ -28,6 +28,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @ThrottleGroup('register')
   @Post('register')
   @ApiOperation({ summary: 'Create an account' })
   @ApiCreatedResponse({ type: RegisteredUserDto })
@@ -38,6 +39,10 @@ export class AuthController {
   @ApiConflictResponse({
     type: ProblemResponseDto,
     description: 'Email already registered, in this or a look-alike spelling (EMAIL_TAKEN)',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ProblemResponseDto,
+    description: 'Too many registrations from this address (RATE_LIMIT_REGISTER_PER_HOUR)',
   })
   register(@Body() dto: RegisterDto): Promise<RegisteredUserDto> {
     return this.auth.register(dto);

@@ -39,6 +39,8 @@ export class AppConfig {
     loginPerMinute: number;
     /** Login attempts per client address (higher: many users can share an address). */
     loginPerAddressPerMinute: number;
+    /** Registrations per client address. */
+    registerPerHour: number;
     defaultPerMinute: number;
   };
   toolTimeoutMs: number;

@@ -107,6 +107,7 @@ describe('Security: property-based fuzzing of every endpoint (e2e, fast-check)',
         RATE_LIMIT_CHAT_PER_MINUTE: high,
         RATE_LIMIT_LOGIN_PER_MINUTE: high,
         RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: high,
+        RATE_LIMIT_REGISTER_PER_HOUR: high,
         MAX_CONCURRENT_RUNS_PER_USER: '1000',
       },
     });

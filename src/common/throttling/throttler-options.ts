@@ -6,6 +6,7 @@ import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
 import { outsideGroup } from './throttle-group.decorator.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** `req.ip` is the socket address unless TRUST_PROXY is configured, so a forged X-Forwarded-For changes nothing. */
 const byAddress = (req: Record<string, unknown>) => Promise.resolve(`ip:${String((req as unknown as AppRequest).ip)}`);
@@ -40,6 +41,14 @@ export function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
         limit: config.rateLimit.loginPerMinute,
         skipIf: outsideGroup('login'),
         getTracker: byAccount,
+      },
+      {
+        // One address cannot mint accounts to multiply the per-user limits (120 in 3.3 s, before).
+        name: 'register-address',
+        ttl: HOUR,
+        limit: config.rateLimit.registerPerHour,
+        skipIf: outsideGroup('register'),
+        getTracker: byAddress,
       },
       { name: 'chat', ttl: MINUTE, limit: config.rateLimit.chatPerMinute, skipIf: outsideGroup('chat') },
     ],
