@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { Authenticated } from '../common/decorators/authenticated.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { NoStore } from '../common/decorators/no-store.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { ProblemResponseDto } from '../common/errors/problem-response.dto.js';
 import { ThrottleGroup } from '../common/throttling/throttle-group.decorator.js';
@@ -52,6 +53,7 @@ export class AuthController {
   @ThrottleGroup('login')
   @Post('login')
   @HttpCode(200)
+  @NoStore()
   @ApiOperation({ summary: 'Exchange credentials for a bearer token (starts a session)' })
   @ApiOkResponse({ type: AccessTokenDto })
   @ApiUnauthorizedResponse({ type: ProblemResponseDto, description: 'Wrong email or password' })

@@ -28,6 +28,8 @@ describe('Auth (e2e)', () => {
       .send({ email: 'ada@example.com', password: 'password-123' })
       .expect(200);
     expect(login.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 });
+    // A token must not be kept by any cache on the way (RFC 6749 §5.1).
+    expect(login.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
     const me = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${login.body.access_token}`).expect(200);
     expect(me.body).toEqual({ id: reg.body.id, email: 'ada@example.com', roles: ['user'] });
