@@ -54,6 +54,13 @@ export class AppConfig {
    * Node's own 5 s default turns that race into resets and 502s.
    */
   httpKeepAliveTimeoutMs: number;
+  /**
+   * What a client gets to send its request. `headersMs`: the request line and headers (a slowloris sending header
+   * lines slowly is cut there). `requestMs`: the whole request, long enough for the largest upload (25 MiB) over a
+   * slow link. `bodyWindowMs` / `bodyMinBytesPerSecond`: until the body is complete, every window must bring that
+   * rate, so a body trickling in a byte at a time is cut within a window or two (0 turns that off).
+   */
+  httpTimeouts: { headersMs: number; requestMs: number; bodyWindowMs: number; bodyMinBytesPerSecond: number };
   /** PostgreSQL text search configuration used to index and query document chunks (SEARCH_LANGUAGE). */
   searchLanguage: string;
   /** Extra folders of agent definitions (YAML), after the built-in ones. */

@@ -56,6 +56,10 @@ export const envSchema = z.object({
   SECRET_PATTERNS: optionalString,
   SHUTDOWN_GRACE_MS: int(25000, 0, 600000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65000, 100, 3600000),
+  HTTP_HEADERS_TIMEOUT_MS: int(20000, 100, 600000),
+  HTTP_REQUEST_TIMEOUT_MS: int(600000, 1000, 3600000),
+  HTTP_BODY_TIMEOUT_MS: int(10000, 0, 600000),
+  HTTP_BODY_MIN_BYTES_PER_SECOND: int(1024, 1, 100000000),
   // A PostgreSQL text search configuration name (`english`, `simple`, `german`…); checked against the database at boot.
   SEARCH_LANGUAGE: z.preprocess(
     emptyAsUndefined,
@@ -122,6 +126,10 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     }
   }
 
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+
   const config = new AppConfig();
   Object.assign(config, {
     nodeEnv: e.NODE_ENV,
@@ -160,6 +168,12 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     secretPatterns: list(e.SECRET_PATTERNS),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpTimeouts: {
+      headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      bodyWindowMs: e.HTTP_BODY_TIMEOUT_MS,
+      bodyMinBytesPerSecond: e.HTTP_BODY_MIN_BYTES_PER_SECOND,
+    },
     searchLanguage: e.SEARCH_LANGUAGE,
     agentsDirs: list(e.AGENTS_DIR),
     llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },
