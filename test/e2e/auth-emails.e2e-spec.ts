@@ -17,7 +17,7 @@ describe('Auth: look-alike emails are one account (e2e)', () => {
     t = await startTestApp({
       env: {
         RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
-        RATE_LIMIT_REGISTER_PER_ADDRESS_PER_HOUR: '1000',
+        RATE_LIMIT_REGISTER_PER_HOUR: '1000',
         ADMIN_EMAILS: 'Ｏｐｓ@Example.com',
       },
     });
