@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
+import { enforceBodyProgress } from './common/http/body-progress.js';
 import { ExpressHttpAdapter } from './common/http/express-http-adapter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { requestLoggingMiddleware } from './common/logging/request-logging.middleware.js';
@@ -70,7 +71,12 @@ export async function createApp(
   try {
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot(config, extraImports),
-      new ExpressHttpAdapter(),
+      new ExpressHttpAdapter({
+        headersTimeout: config.httpTimeouts.headersMs,
+        requestTimeout: config.httpTimeouts.requestMs,
+        // Node enforces both on this tick (30 s by default): a quarter of the header limit keeps the cut close to it.
+        connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.httpTimeouts.headersMs / 4))),
+      }),
       {
         logger: createLogger(config.logLevel),
         bodyParser: false,
@@ -78,7 +84,9 @@ export async function createApp(
       },
     );
     configureApp(app, config);
-    (app.getHttpServer() as Server).keepAliveTimeout = config.httpKeepAliveTimeoutMs;
+    const server = app.getHttpServer() as Server;
+    server.keepAliveTimeout = config.httpKeepAliveTimeoutMs;
+    enforceBodyProgress(server, config.httpTimeouts.bodyWindowMs, config.httpTimeouts.bodyMinBytesPerSecond);
     // Runs every module's init hooks now (tool discovery, agent definitions), so a bad boot fails here, cleanly.
     await app.init();
   } catch (err) {

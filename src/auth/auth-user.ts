@@ -1,15 +1,12 @@
-import type { Role } from './entities/user.entity.js';
+import type { Caller, Role } from '../common/auth/caller.js';
 
 /** The caller as the JWT states it; attached to the request by the JWT guard. */
-export interface AuthUser {
-  id: string;
-  email: string;
-  roles: Role[];
-}
+export type AuthUser = Caller;
 
-/** Claims we sign. `sub` is the user id; `exp`, `iss`, `aud` and `iat` are added by the signer. */
+/** Claims we sign. `sub` is the user id, `sid` the session; `exp`, `iss`, `aud` and `iat` are added by the signer. */
 export interface AccessTokenClaims {
   sub: string;
+  sid: string;
   email: string;
   roles: Role[];
 }

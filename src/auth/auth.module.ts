@@ -7,6 +7,8 @@ import { AuthService } from './auth.service.js';
 import { UserEntity } from './entities/user.entity.js';
 import { PasswordHasher } from './password-hasher.js';
 import { jwtHmacKey } from './jwt-key.js';
+import { AuthSessionsRepository } from './sessions/auth-sessions.repository.js';
+import { SessionsService } from './sessions/sessions.service.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -28,7 +30,7 @@ import { UsersRepository } from './users.repository.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, UsersRepository, PasswordHasher, JwtStrategy],
+  providers: [AuthService, UsersRepository, PasswordHasher, JwtStrategy, AuthSessionsRepository, SessionsService],
   exports: [UsersRepository, JwtStrategy],
 })
 export class AuthModule {}

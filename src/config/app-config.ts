@@ -27,6 +27,11 @@ export class AppConfig {
     issuer: string;
     audience: string;
   };
+  /**
+   * How long an instance trusts a session it read as live before reading it again: the bound on how long a
+   * revocation goes unseen on an instance that missed its notice (0: read on every request).
+   */
+  sessionCacheTtlMs: number;
   anthropic: { apiKey?: string; baseURL?: string };
   defaultModel: string;
   corsOrigins: string[];
@@ -36,6 +41,8 @@ export class AppConfig {
     loginPerMinute: number;
     /** Login attempts per client address (higher: many users can share an address). */
     loginPerAddressPerMinute: number;
+    /** Registrations per client address. */
+    registerPerHour: number;
     defaultPerMinute: number;
   };
   toolTimeoutMs: number;
@@ -49,6 +56,13 @@ export class AppConfig {
    * Node's own 5 s default turns that race into resets and 502s.
    */
   httpKeepAliveTimeoutMs: number;
+  /**
+   * What a client gets to send its request. `headersMs`: the request line and headers (a slowloris sending header
+   * lines slowly is cut there). `requestMs`: the whole request, long enough for the largest upload (25 MiB) over a
+   * slow link. `bodyWindowMs` / `bodyMinBytesPerSecond`: until the body is complete, every window must bring that
+   * rate, so a body trickling in a byte at a time is cut within a window or two (0 turns that off).
+   */
+  httpTimeouts: { headersMs: number; requestMs: number; bodyWindowMs: number; bodyMinBytesPerSecond: number };
   /** PostgreSQL text search configuration used to index and query document chunks (SEARCH_LANGUAGE). */
   searchLanguage: string;
   /** Extra folders of agent definitions (YAML), after the built-in ones. */

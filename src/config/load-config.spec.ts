@@ -58,6 +58,10 @@ describe('loadConfig', () => {
       { DATABASE_URL: 'postgres://u@h/db' },
       /^Invalid configuration: JWT_SECRET is required with REDIS_URL or DATABASE_URL/,
     ],
+    [
+      { HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '4000' },
+      /^Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/,
+    ],
   ])('fails with one line naming the variable for %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

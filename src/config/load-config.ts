@@ -55,6 +55,7 @@ export const envSchema = z.object({
   ),
   JWT_ISSUER: z.preprocess(emptyAsUndefined, z.string().default('agent-backend')),
   JWT_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().default('agent-backend-api')),
+  SESSION_CACHE_TTL_MS: int(30000, 0, 600000),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   DEFAULT_MODEL: z.preprocess(emptyAsUndefined, z.string().default(FALLBACK_MODEL)),
@@ -62,12 +63,17 @@ export const envSchema = z.object({
   RATE_LIMIT_CHAT_PER_MINUTE: int(30, 1, 100000),
   RATE_LIMIT_LOGIN_PER_MINUTE: int(10, 1, 100000),
   RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: int(30, 1, 100000),
+  RATE_LIMIT_REGISTER_PER_HOUR: int(20, 1, 1000000),
   RATE_LIMIT_DEFAULT_PER_MINUTE: int(600, 1, 1000000),
   TOOL_TIMEOUT_MS: int(30000, 10, 600000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info')),
   SECRET_PATTERNS: optionalString,
   SHUTDOWN_GRACE_MS: int(25000, 0, 600000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65000, 100, 3600000),
+  HTTP_HEADERS_TIMEOUT_MS: int(20000, 100, 600000),
+  HTTP_REQUEST_TIMEOUT_MS: int(600000, 1000, 3600000),
+  HTTP_BODY_TIMEOUT_MS: int(10000, 0, 600000),
+  HTTP_BODY_MIN_BYTES_PER_SECOND: int(1024, 1, 100000000),
   // A PostgreSQL text search configuration name (`english`, `simple`, `german`…); checked against the database at boot.
   SEARCH_LANGUAGE: z.preprocess(
     emptyAsUndefined,
@@ -146,6 +152,10 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     }
   }
 
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+
   const config = new AppConfig();
   Object.assign(config, {
     nodeEnv: e.NODE_ENV,
@@ -169,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
     },
+    sessionCacheTtlMs: e.SESSION_CACHE_TTL_MS,
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
     defaultModel: e.DEFAULT_MODEL,
     corsOrigins: list(e.CORS_ORIGINS),
@@ -176,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
       chatPerMinute: e.RATE_LIMIT_CHAT_PER_MINUTE,
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
       loginPerAddressPerMinute: e.RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE,
+      registerPerHour: e.RATE_LIMIT_REGISTER_PER_HOUR,
       defaultPerMinute: e.RATE_LIMIT_DEFAULT_PER_MINUTE,
     },
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
@@ -183,6 +195,12 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     secretPatterns: list(e.SECRET_PATTERNS),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpTimeouts: {
+      headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      bodyWindowMs: e.HTTP_BODY_TIMEOUT_MS,
+      bodyMinBytesPerSecond: e.HTTP_BODY_MIN_BYTES_PER_SECOND,
+    },
     searchLanguage: e.SEARCH_LANGUAGE,
     agentsDirs: list(e.AGENTS_DIR),
     llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },

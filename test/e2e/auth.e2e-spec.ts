@@ -6,7 +6,11 @@ describe('Auth (e2e)', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { RATE_LIMIT_LOGIN_PER_MINUTE: '10', RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '1000' },
+      env: {
+        RATE_LIMIT_LOGIN_PER_MINUTE: '10',
+        RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '1000',
+        RATE_LIMIT_REGISTER_PER_HOUR: '1000',
+      },
     });
   });
   afterAll(() => t.close());
@@ -24,6 +28,8 @@ describe('Auth (e2e)', () => {
       .send({ email: 'ada@example.com', password: 'password-123' })
       .expect(200);
     expect(login.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600 });
+    // A token must not be kept by any cache on the way (RFC 6749 §5.1).
+    expect(login.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
 
     const me = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${login.body.access_token}`).expect(200);
     expect(me.body).toEqual({ id: reg.body.id, email: 'ada@example.com', roles: ['user'] });
@@ -122,11 +128,15 @@ describe('Auth (e2e)', () => {
   });
 });
 
-describe('Auth: login throttling per address (e2e)', () => {
+describe('Auth: throttling per client address (e2e)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { RATE_LIMIT_LOGIN_PER_MINUTE: '1000', RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '5' },
+      env: {
+        RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+        RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '5',
+        RATE_LIMIT_REGISTER_PER_HOUR: '3',
+      },
     });
   });
   afterAll(() => t.close());
@@ -141,5 +151,29 @@ describe('Auth: login throttling per address (e2e)', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  it('limits registrations per client address, whatever the outcome; a forged X-Forwarded-For does not reset it', async () => {
+    const register = (email: string, i: number) =>
+      t.http
+        .post('/api/auth/register')
+        .set('X-Forwarded-For', `192.0.2.${i}`)
+        .send({ email, password: 'password-123' });
+    const statuses: number[] = [];
+    for (const [i, email] of [
+      'mint-0@example.com',
+      'mint-0@example.com',
+      'not-an-email',
+      'mint-1@example.com',
+    ].entries()) {
+      const res = await register(email, i);
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+        // Blocked for the hour the limit counts.
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(3500);
+      }
+    }
+    expect(statuses).toEqual([201, 409, 400, 429]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createUser, type TestUser } from '../support/factories.js';
 import { decodeJwtPayload, forgeJwt } from '../support/jwt.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
@@ -5,16 +6,19 @@ import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app
 describe('JWT verification (e2e)', () => {
   let t: TestApp;
   let user: TestUser;
+  let other: TestUser;
   const now = () => Math.floor(Date.now() / 1000);
 
   beforeAll(async () => {
     t = await startTestApp();
     user = await createUser(t);
+    other = await createUser(t);
   });
   afterAll(() => t.close());
 
   const valid = () => ({
     sub: user.id,
+    sid: decodeJwtPayload(user.token).sid,
     email: user.email,
     roles: ['user'],
     iat: now(),
@@ -33,6 +37,7 @@ describe('JWT verification (e2e)', () => {
     await t.http.get('/api/auth/me').set('Authorization', `bearer ${user.token}`).expect(200);
     expect(decodeJwtPayload(user.token)).toMatchObject({
       sub: user.id,
+      sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iss: 'agent-backend',
       aud: 'agent-backend-api',
       exp: expect.any(Number),
@@ -71,6 +76,19 @@ describe('JWT verification (e2e)', () => {
     ['a wrong issuer', () => `Bearer ${forgeJwt({ ...valid(), iss: 'someone-else' }, TEST_JWT_SECRET)}`],
     ['a wrong audience', () => `Bearer ${forgeJwt({ ...valid(), aud: 'other-api' }, TEST_JWT_SECRET)}`],
     ['a non-uuid subject', () => `Bearer ${forgeJwt({ ...valid(), sub: "1' OR '1'='1" }, TEST_JWT_SECRET)}`],
+    [
+      'no session (sid)',
+      () => {
+        const { sid: _sid, ...rest } = valid();
+        return `Bearer ${forgeJwt(rest, TEST_JWT_SECRET)}`;
+      },
+    ],
+    ['a non-uuid session', () => `Bearer ${forgeJwt({ ...valid(), sid: "1' OR '1'='1" }, TEST_JWT_SECRET)}`],
+    ['a session that never existed', () => `Bearer ${forgeJwt({ ...valid(), sid: randomUUID() }, TEST_JWT_SECRET)}`],
+    [
+      "another user's session",
+      () => `Bearer ${forgeJwt({ ...valid(), sid: decodeJwtPayload(other.token).sid }, TEST_JWT_SECRET)}`,
+    ],
     [
       'a kid header pointing elsewhere',
       () => `Bearer ${forgeJwt(valid(), 'x', { alg: 'HS256', typ: 'JWT', kid: '../../dev/null' })}`,

@@ -1,5 +1,5 @@
 import { createUser, type TestUser } from '../support/factories.js';
-import { forgeJwt } from '../support/jwt.js';
+import { decodeJwtPayload, forgeJwt } from '../support/jwt.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 
 /**
@@ -24,6 +24,7 @@ describe('Security: broken authentication (e2e)', () => {
 
   const claims = (extra: Record<string, unknown> = {}) => ({
     sub: user.id,
+    sid: decodeJwtPayload(user.token).sid,
     email: user.email,
     roles: ['user', 'admin'],
     iat: now(),

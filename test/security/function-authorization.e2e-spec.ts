@@ -1,5 +1,5 @@
 import { createUser, type TestUser } from '../support/factories.js';
-import { forgeJwt } from '../support/jwt.js';
+import { decodeJwtPayload, forgeJwt } from '../support/jwt.js';
 import { concretePath } from '../support/routes.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 
@@ -56,6 +56,7 @@ describe('Security: broken function-level authorization (e2e)', () => {
     const odd = forgeJwt(
       {
         sub: user.id,
+        sid: decodeJwtPayload(user.token).sid,
         email: user.email,
         roles: ['superuser', 'ADMIN', 'admin '],
         exp: Math.floor(Date.now() / 1000) + 600,

@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type Role = 'user' | 'admin';
+import type { Role } from '../../common/auth/caller.js';
+
+export type { Role } from '../../common/auth/caller.js';
 
 @Entity({ name: 'users' })
 export class UserEntity {

@@ -1,6 +1,11 @@
 import { VerifiedTokens } from './verified-tokens.js';
 
-const alice = { id: '7d3c6a5e-0000-4000-8000-000000000001', email: 'alice@example.com', roles: ['user' as const] };
+const alice = {
+  id: '7d3c6a5e-0000-4000-8000-000000000001',
+  email: 'alice@example.com',
+  roles: ['user' as const],
+  sessionId: '5e55104e-0000-4000-8000-000000000001',
+};
 const T0 = 1_800_000_000_000;
 
 describe('VerifiedTokens', () => {

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, MaxLength } from 'class-validator';
+import { normalizeEmailInput } from '../../common/validation/email-address.js';
 import type { MemberRole } from '../entities/conversation-member.entity.js';
 
 export class AddMemberDto {
   @ApiProperty({ example: 'grace@example.com', description: 'The account to share the conversation with' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }) => normalizeEmailInput(value))
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(320)
   email: string;

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Role } from '../../auth/entities/user.entity.js';
+import type { Role } from '../auth/caller.js';
 import { ProblemResponseDto } from '../errors/problem-response.dto.js';
 
 export const ROLES = 'auth:roles';

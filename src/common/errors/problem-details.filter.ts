@@ -5,6 +5,7 @@ import { AppError, FieldError } from './app.error.js';
 import { databaseFailure } from './database-unavailable.js';
 import { isRedisUnavailable } from './redis-unavailable.js';
 import { ERROR_CATALOGUE, genericCodeFor, type ErrorCode } from './error-catalogue.js';
+import { multipartProblem } from './multipart-error.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 interface Resolved {
@@ -61,6 +62,9 @@ export function resolveError(exception: unknown): Resolved {
       retryAfter: exception.retryAfterSeconds,
     };
   }
+  // The multipart parser's messages are its own words ("Multipart: Boundary not found"): answered in ours.
+  const multipart = multipartProblem(exception);
+  if (multipart) return multipart;
   if (exception instanceof HttpException) return fromHttpException(exception);
   const failure = databaseFailure(exception);
   if (failure === 'busy') {

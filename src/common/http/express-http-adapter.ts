@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type ServerOptions } from 'node:http';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import type { Express } from 'express';
@@ -15,6 +15,16 @@ import type { Express } from 'express';
  * prototype). Measured with the bench and heap snapshots: see BENCHMARKS.md.
  */
 export class ExpressHttpAdapter extends ExpressAdapter {
+  /** `serverOptions`: Node's own server options (timeouts), for the server made here. */
+  constructor(
+    private readonly serverOptions: Pick<
+      ServerOptions,
+      'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval'
+    > = {},
+  ) {
+    super();
+  }
+
   override initHttpServer(options: NestApplicationOptions): void {
     // Options this service does not use keep Nest's own server set-up.
     if (options?.httpsOptions || options?.forceCloseConnections || options?.return503OnClosing) {
@@ -22,7 +32,7 @@ export class ExpressHttpAdapter extends ExpressAdapter {
       return;
     }
     const app = this.getInstance<Express>();
-    this.setHttpServer(createServer(expressMessageClasses(app), app));
+    this.setHttpServer(createServer({ ...expressMessageClasses(app), ...this.serverOptions }, app));
   }
 }
 

@@ -1,10 +1,10 @@
 import type { Request } from 'express';
-import type { AuthUser } from '../../auth/auth-user.js';
+import type { Caller } from '../auth/caller.js';
 
 /** What our middleware and guards attach to the Express request. */
 export interface AppRequest extends Request {
   id: string;
-  user?: AuthUser;
+  user?: Caller;
 }
 
 export function requestIdOf(req: Request): string {

@@ -3,7 +3,7 @@ import type { ExecutionContext } from '@nestjs/common';
 
 const THROTTLE_GROUP = 'throttle:group';
 
-export type ThrottleGroupName = 'login' | 'chat';
+export type ThrottleGroupName = 'login' | 'register' | 'chat';
 
 /**
  * Puts a route under the named throttlers of a group (e.g. `login-address`, `login-account`) in addition to the
