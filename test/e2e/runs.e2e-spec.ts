@@ -42,7 +42,7 @@ describe('Runs that outlive the connection (e2e, one instance)', () => {
     id: string,
     done: (r: { status: string; last_event_id: number }) => boolean,
   ) => {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 400; i++) {
       const r = await run(u, id);
       if (done(r)) return r;
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -132,7 +132,7 @@ describe('Runs that outlive the connection (e2e, one instance)', () => {
     const started = Date.now();
     const cancel = await t.http.post(`/api/runs/${runId}/cancel`).set(alice.auth).expect(200);
     expect(cancel.body).toEqual({ cancelled: true });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(1500);
     await llm.waitForAbort();
     const done = await run(alice, runId);
     expect(done).toMatchObject({ status: 'cancelled', stop_reason: 'cancelled' });
@@ -200,7 +200,7 @@ describe('Runs that outlive the connection (e2e, one instance)', () => {
         ask('[[say:after you]]', { conversation_id: busy.conversation_id, if_busy: 'enqueue' }),
         { onEvent: (e) => queuedEvents.push(e) },
       );
-      for (let i = 0; i < 100 && !queuedEvents.length; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 500 && !queuedEvents.length; i++) await new Promise((r) => setTimeout(r, 20));
       expect(queuedEvents[0]).toMatchObject({ id: '1', event: 'run_queued' });
       expect(queuedEvents[0].json).toEqual({ type: 'run_queued', run_id: expect.any(String), position: 1 });
       const queuedRunId = queuedEvents[0].json!.run_id as string;
