@@ -3,11 +3,7 @@ import { ChatRepository } from '../../src/chat/chat.repository.js';
 import { startChatApp } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import type { TestApp } from '../support/test-app.js';
-
-const ask = (content: string, extra: Record<string, unknown> = {}) => ({
-  messages: [{ role: 'user', content }],
-  ...extra,
-});
+import { ask } from '../support/sse.js';
 
 /** The run pipeline's accept and commit steps against the real database, with a concurrent writer between them. */
 describe('Run pipeline: accept and commit (e2e)', () => {

@@ -2,20 +2,10 @@ import { DataSource } from 'typeorm';
 import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { startChatApp } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
-import { followRun, streamChat, type SseEvent } from '../support/sse.js';
+import { ask, finishedOf, followRun, type SseEvent, streamChat, textOf } from '../support/sse.js';
 import type { TestApp } from '../support/test-app.js';
 
-const ask = (content: string, extra: Record<string, unknown> = {}) => ({
-  messages: [{ role: 'user', content }],
-  ...extra,
-});
-const textOf = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'text_delta')
-    .map((e) => e.json!.text)
-    .join('');
 const idsOf = (events: SseEvent[]) => events.map((e) => Number(e.id));
-const finishedOf = (events: SseEvent[]) => events.find((e) => e.event === 'run_finished')?.json;
 
 describe('Runs that outlive the connection (e2e, one instance)', () => {
   let t: TestApp;

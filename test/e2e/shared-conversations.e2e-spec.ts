@@ -1,13 +1,7 @@
 import { startChatApp } from '../support/chat-app.js';
 import { createUser, type TestUser } from '../support/factories.js';
-import { streamChat, streamSse, type SseEvent } from '../support/sse.js';
+import { ask, finishedOf, type SseEvent, streamChat, streamSse } from '../support/sse.js';
 import type { TestApp } from '../support/test-app.js';
-
-const ask = (content: string, extra: Record<string, unknown> = {}) => ({
-  messages: [{ role: 'user', content }],
-  ...extra,
-});
-const finishedOf = (events: SseEvent[]) => events.find((e) => e.event === 'run_finished')?.json;
 
 describe('Shared conversations: members, roles and watching live (e2e)', () => {
   let t: TestApp;

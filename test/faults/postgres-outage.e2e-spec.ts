@@ -5,6 +5,7 @@ import {
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { assertServerBuilt, getJson, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
+import { waitFor } from '../support/wait-for.js';
 
 beforeAll(assertServerBuilt);
 afterAll(killAllServers);
@@ -15,15 +16,6 @@ if (unavailable) {
   console.warn(`SKIPPED test/faults/postgres-outage: cannot create a private PostgreSQL cluster (${unavailable})`);
 }
 const describeWithCluster = unavailable ? describe.skip : describe;
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /** PostgreSQL crashes (`pg_ctl stop -m immediate`) under a running server, then comes back. */
 describeWithCluster('Fault: PostgreSQL stopped mid-stream (private cluster)', () => {

@@ -2,6 +2,7 @@ import { useFaultSuite } from '../support/fault-suite.js';
 import { privateRedisUnavailable, startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { assertServerBuilt, getJson, killAllServers, loginOver, spawnServer } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
+import { waitFor } from '../support/wait-for.js';
 
 beforeAll(assertServerBuilt);
 afterAll(killAllServers);
@@ -9,15 +10,6 @@ afterAll(killAllServers);
 const unavailable = privateRedisUnavailable();
 if (unavailable) console.warn(`SKIPPED test/faults/redis-outage: cannot start a private Redis (${unavailable})`);
 const describeWithPrivateRedis = unavailable && process.env.REQUIRE_REDIS_TESTS !== '1' ? describe.skip : describe;
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
 
 /** Redis (REDIS_URL) is killed under a streaming server, then comes back: no 500, no restart needed. */
 describeWithPrivateRedis('Fault: Redis killed mid-stream (private redis-server)', () => {

@@ -13,22 +13,11 @@ import {
   spawnServer,
   type ServerProcess,
 } from '../support/server-process.js';
-import { followRun, streamChat, type SseEvent } from '../support/sse.js';
+import { ask, finishedOf, followRun, type SseEvent, streamChat, textOf } from '../support/sse.js';
 import { provisionDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/test-database.js';
 
 beforeAll(assertServerBuilt);
 afterAll(killAllServers);
-
-const ask = (content: string, extra: Record<string, unknown> = {}) => ({
-  messages: [{ role: 'user', content }],
-  ...extra,
-});
-const textOf = (events: SseEvent[]) =>
-  events
-    .filter((e) => e.event === 'text_delta')
-    .map((e) => e.json!.text)
-    .join('');
-const finishedOf = (events: SseEvent[]) => events.find((e) => e.event === 'run_finished')?.json;
 
 async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const started = Date.now();

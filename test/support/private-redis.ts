@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 /** Why a private Redis cannot be started here, or undefined when it can. */
 export function privateRedisUnavailable(): string | undefined {
@@ -14,17 +14,6 @@ export interface PrivateRedis {
   /** Starts it again on the same port (empty: it keeps nothing). */
   start(): Promise<void>;
   destroy(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A throwaway Redis of our own on its own port, so a fault test can kill it without touching the shared one. */

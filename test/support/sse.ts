@@ -106,3 +106,19 @@ export async function streamSse(target: string, init: RequestInit, options: SseO
   }
   return { status: res.status, headers: res.headers, raw, ...parseSse(raw.slice(0, raw.lastIndexOf('\n\n') + 2)) };
 }
+
+/** A chat request body with one user turn (and any other fields). */
+export const ask = (content: string, extra: Record<string, unknown> = {}) => ({
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
+
+/** The answer's text: every `text_delta` of a stream, joined. */
+export const textOf = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'text_delta')
+    .map((e) => e.json!.text)
+    .join('');
+
+/** The `run_finished` event's data, if the stream got that far. */
+export const finishedOf = (events: SseEvent[]) => events.find((e) => e.event === 'run_finished')?.json;

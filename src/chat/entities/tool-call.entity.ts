@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { ToolErrorResult } from '../../agents/tools/tool.error.js';
 
 @Entity({ name: 'tool_calls' })
 export class ToolCallEntity {
@@ -25,7 +26,7 @@ export class ToolCallEntity {
   result: unknown;
 
   @Column({ type: 'jsonb', nullable: true })
-  error: { error: string; code: string; recoverable: boolean } | null;
+  error: ToolErrorResult | null;
 
   @Column({ name: 'duration_ms', type: 'integer' })
   durationMs: number;

@@ -1,18 +1,7 @@
 import { describeWithRedis, testRedisClient, testRedisPrefix } from '../../../test/support/redis.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
-
-/** A small seeded generator, so a failure replays. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)];
+import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 
 describeWithRedis('RedisThrottlerStorage (real Redis)', () => {
   const redis = testRedisClient();
@@ -29,7 +18,7 @@ describeWithRedis('RedisThrottlerStorage (real Redis)', () => {
   it.each([1, 2])(
     'allows and refuses exactly as the in-memory storage, with the same Retry-After (seed %i)',
     async (seed) => {
-      const next = random(seed);
+      const next = seededRandom(seed);
       let now = 1_700_000_000_000;
       const memory = new SlidingWindowThrottlerStorage(() => now);
       const shared = new RedisThrottlerStorage(redis, testRedisPrefix(), () => now);

@@ -1,17 +1,6 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
-
-/** A small seeded generator, so a failure replays. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)];
+import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 
 describe('SlidingWindowThrottlerStorage', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_700_000_000_000 }));
@@ -28,7 +17,7 @@ describe('SlidingWindowThrottlerStorage', () => {
   const steps = [0, 0, 1, 250, 999, 1_000, 1_500, 4_000, 11_000, 61_000];
 
   it.each([1, 2, 3, 4, 5])('answers exactly like the stock storage (seed %i)', async (seed) => {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const stock = new ThrottlerStorageService();
     const ours = new SlidingWindowThrottlerStorage(() => Date.now());
     try {
