@@ -36,11 +36,14 @@ export interface ConversationHistory {
  * The tail of a conversation's messages that fits a budget of characters (the whole JSON content of each message
  * counts), with the conversation's agent, newest seq and whether a run is active; the sum runs in the database, so
  * a conversation of many megabytes sends only what fits. With a run id ($4), only the messages up to that run's own
- * turn (what a queued run answers, whatever was queued after it). One row per message kept, or one row of nulls.
+ * turn (what a queued run answers, whatever was queued after it: its answer, made when it starts, comes after those).
+ * One row per message kept, or one row of nulls.
  */
 const CONVERSATION_HISTORY = statement(
   'chat_conversation_history',
-  `WITH upto AS (SELECT max(seq) AS seq FROM messages WHERE $4::uuid IS NOT NULL AND run_id = $4::uuid)
+  `WITH upto AS (
+     SELECT max(seq) AS seq FROM messages WHERE $4::uuid IS NOT NULL AND run_id = $4::uuid AND role <> 'assistant'
+   )
    SELECT c.agent, s.newest::text AS newest, s.total, ${conversationAccess.role('$2')} AS access,
           EXISTS (SELECT 1 FROM runs r WHERE r.conversation_id = c.id
                   AND r.status IN ('queued', 'running', 'waiting')) AS busy,

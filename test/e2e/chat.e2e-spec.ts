@@ -450,6 +450,7 @@ describe('Chat over SSE with the Anthropic provider (e2e, scripted Messages API)
       expect(page.map((c: { title: string }) => c.title)).toEqual(['third', 'second']);
       expect(page[0]).toEqual({
         id: ids[2],
+        role: 'owner',
         title: 'third',
         agent: 'assistant',
         created_at: expect.any(String),

@@ -17,11 +17,11 @@ const itOnPostgres = TEST_DATABASE_URL ? it : it.skip;
 
 const OURS = [
   'chat_conversation_history',
-  'chat_finish_run',
-  'chat_open_follow_up_run',
-  'chat_open_new_run',
   'documents_find_owned',
   'documents_list_owned',
+  'runs_finish',
+  'runs_open_follow_up',
+  'runs_open_new',
 ];
 
 const DIVIDE_BY_ZERO = statement('test_divide_by_zero', 'SELECT 1 / $1::int AS n');
