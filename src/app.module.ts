@@ -22,6 +22,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { DocumentsModule } from './documents/documents.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
 
 @Module({})
 export class AppModule {
@@ -50,7 +51,9 @@ export class AppModule {
         AgentsModule,
         DocumentsModule,
         ChatModule,
-        RealtimeModule,
+        // A worker serves no public API: no WebSocket gateway (and, in main.ts, no HTTP routes but health).
+        ...(config.processRole === 'worker' ? [] : [RealtimeModule]),
+        TasksModule.forRoot(config),
         AdminModule,
         ...extraImports,
       ],

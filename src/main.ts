@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createApp, createLogger } from './app.setup.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { installShutdown } from './shutdown.js';
+import { installWorkerShutdown, startWorker, urlOf } from './worker.setup.js';
 
 async function bootstrap(): Promise<void> {
   // `.env` is optional; real environment variables win over it.
@@ -22,13 +23,22 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const started = performance.now();
-  const app = await createApp(config);
-  await app.listen(config.port, config.host);
-  installShutdown(app, config.shutdownGraceMs);
+  let url: string;
+  if (config.processRole === 'worker') {
+    const worker = await startWorker(config);
+    installWorkerShutdown(worker.app, worker.server, config.shutdownGraceMs);
+    url = urlOf(worker.server);
+  } else {
+    const app = await createApp(config);
+    await app.listen(config.port, config.host);
+    installShutdown(app, config.shutdownGraceMs);
+    url = await app.getUrl();
+  }
   const db = config.database.kind === 'pglite' ? `embedded PGlite (${config.database.dataDir})` : 'PostgreSQL';
   new Logger('Bootstrap').log({
     msg: 'listening',
-    url: await app.getUrl(),
+    url,
+    role: config.processRole,
     database: db,
     llm_provider: config.anthropic.apiKey ? 'anthropic' : 'offline',
     boot_ms: Math.round(performance.now() - started),

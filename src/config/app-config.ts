@@ -89,4 +89,16 @@ export class AppConfig {
   historyMaxTokens: number;
   /** Accounts registered with these emails get the `admin` role. */
   adminEmails: string[];
+  /** `api`: HTTP, tasks queued but not run; `worker`: runs tasks, serves only /health and /ready; `all`: both. */
+  processRole: 'all' | 'api' | 'worker';
+  tasks: {
+    /** Tasks one process runs at once. */
+    concurrency: number;
+    /** Attempts a task gets (a retryable failure, or its worker dying, uses one); then it is `failed`. */
+    maxAttempts: number;
+    /** Wait before the first retry; doubled for each later one. */
+    backoffMs: number;
+    /** How long a worker's hold on a task lasts unrenewed: a worker that died is noticed after this (Redis). */
+    lockMs: number;
+  };
 }

@@ -95,6 +95,11 @@ export const envSchema = z.object({
   RUN_HEARTBEAT_MS: int(5000, 50, 600000),
   HISTORY_MAX_TOKENS: int(100000, 1000, 10000000),
   ADMIN_EMAILS: optionalString,
+  PROCESS_ROLE: z.preprocess(emptyAsUndefined, z.enum(['all', 'api', 'worker']).default('all')),
+  TASK_CONCURRENCY: int(4, 1, 1000),
+  TASK_MAX_ATTEMPTS: int(3, 1, 100),
+  TASK_BACKOFF_MS: int(1000, 10, 3600000),
+  TASK_LOCK_MS: int(30000, 500, 600000),
 });
 
 function parseTrustProxy(value: string | undefined): AppConfig['trustProxy'] {
@@ -154,6 +159,12 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
 
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+
+  if (e.PROCESS_ROLE !== 'all' && !e.REDIS_URL) {
+    throw new ConfigError(
+      `Invalid configuration: PROCESS_ROLE=${e.PROCESS_ROLE} needs REDIS_URL (without it the task queue is one process's)`,
+    );
   }
 
   const config = new AppConfig();
@@ -216,6 +227,13 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     },
     historyMaxTokens: e.HISTORY_MAX_TOKENS,
     adminEmails: list(e.ADMIN_EMAILS).map((email) => email.toLowerCase()),
+    processRole: e.PROCESS_ROLE,
+    tasks: {
+      concurrency: e.TASK_CONCURRENCY,
+      maxAttempts: e.TASK_MAX_ATTEMPTS,
+      backoffMs: e.TASK_BACKOFF_MS,
+      lockMs: e.TASK_LOCK_MS,
+    },
   } satisfies AppConfig);
   return config;
 }

@@ -6,6 +6,8 @@ import { RunEntity } from '../chat/entities/run.entity.js';
 import { ToolCallEntity } from '../chat/entities/tool-call.entity.js';
 import { DocumentChunkEntity } from '../documents/entities/document-chunk.entity.js';
 import { DocumentEntity } from '../documents/entities/document.entity.js';
+import { TaskEntity } from '../tasks/entities/task.entity.js';
+import { UploadEntity } from '../tasks/entities/upload.entity.js';
 
 /** Every entity the DataSource knows; feature issues append theirs. */
 export const ENTITIES = [
@@ -17,4 +19,6 @@ export const ENTITIES = [
   ToolCallEntity,
   DocumentEntity,
   DocumentChunkEntity,
+  TaskEntity,
+  UploadEntity,
 ];

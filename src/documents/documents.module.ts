@@ -21,6 +21,6 @@ import { SearchDocumentsTool } from './search-documents.tool.js';
     SearchLanguageSync,
     SearchDocumentsTool,
   ],
-  exports: [DocumentSearchService],
+  exports: [DocumentSearchService, DocumentsService],
 })
 export class DocumentsModule {}

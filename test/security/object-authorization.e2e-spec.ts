@@ -30,6 +30,7 @@ describe('Security: broken object-level authorization (e2e)', () => {
   let aliceConversation: string;
   let aliceRun: string;
   let aliceHistory: unknown[];
+  let aliceTask: string;
 
   beforeAll(async () => {
     ({ t, close } = await startChatApp({ RATE_LIMIT_CHAT_PER_MINUTE: '1000' }));
@@ -46,6 +47,12 @@ describe('Security: broken object-level authorization (e2e)', () => {
     aliceRun = res.events[0].json!.run_id as string;
     aliceHistory = (await t.http.get(`/api/chat/${aliceConversation}/history`).set(alice.auth).expect(200)).body;
     expect(JSON.stringify(aliceHistory)).toContain(ALICE_SECRET);
+    const task = await t.http
+      .post('/api/tasks')
+      .set(alice.auth)
+      .send({ type: 'document.ingest', input: { title: 'Alice task', content: 'Alice task notes' } })
+      .expect(202);
+    aliceTask = task.body.id as string;
   });
   afterAll(() => close());
 
@@ -68,9 +75,17 @@ describe('Security: broken object-level authorization (e2e)', () => {
     'GET /api/runs/:runId': (id, as) => t.http.get(`/api/runs/${id}`).set(as.auth),
     'GET /api/runs/:runId/events': (id, as) => t.http.get(`/api/runs/${id}/events`).set(as.auth),
     'POST /api/runs/:runId/cancel': (id, as) => t.http.post(`/api/runs/${id}/cancel`).set(as.auth),
+    'GET /api/tasks/:taskId': (id, as) => t.http.get(`/api/tasks/${id}`).set(as.auth),
+    'POST /api/tasks/:taskId/cancel': (id, as) => t.http.post(`/api/tasks/${id}/cancel`).set(as.auth),
   };
   const idFor = (key: string) =>
-    key.includes('/documents/') ? aliceDoc.id : key.includes('/runs/') ? aliceRun : aliceConversation;
+    key.includes('/documents/')
+      ? aliceDoc.id
+      : key.includes('/runs/')
+        ? aliceRun
+        : key.includes('/tasks/')
+          ? aliceTask
+          : aliceConversation;
 
   it('covers every route that takes an object id', () => {
     const parameterized = registeredRoutes(t.app)
@@ -111,6 +126,8 @@ describe('Security: broken object-level authorization (e2e)', () => {
     const conversations = (await t.http.get('/api/conversations').set(bob.auth).expect(200)).body;
     const documents = (await t.http.get('/api/documents').set(bob.auth).expect(200)).body;
     const hits = (await search(t, bob, ALICE_SECRET).expect(200)).body;
+    const tasks = (await t.http.get('/api/tasks').set(bob.auth).expect(200)).body;
+    expect(tasks).toEqual([]);
     expect(conversations).toEqual([]);
     expect(documents).toEqual([]);
     expect(hits).toEqual([]);

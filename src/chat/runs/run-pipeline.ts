@@ -48,6 +48,13 @@ export interface RunRequest {
   background?: boolean;
   onDisconnect?: OnDisconnect;
   ifBusy?: IfBusy;
+  /**
+   * Answer again the turn of this earlier run of `conversationId`, which ended without its answer (a task's attempt
+   * whose worker died): `messages` is empty, so the turn is not stored twice; the earlier run's partial answer is
+   * left out of what the model sees; refused with CONVERSATION_CHANGED when anything was stored after that run, and
+   * with CONVERSATION_BUSY when a run is active.
+   */
+  retryOf?: string;
 }
 
 /** A run the pipeline accepted (or, for a retried request, the one it had accepted): follow its events by id. */
@@ -121,7 +128,8 @@ export class RunPipeline {
   ) {}
 
   async start(request: RunRequest): Promise<AcceptedRun> {
-    assertEndsWithUserTurn(request.messages);
+    if (request.retryOf) assertRetry(request);
+    else assertEndsWithUserTurn(request.messages);
     if (request.idempotencyKey) {
       const previous = await this.runs.findRunByIdempotencyKey(request.userId, request.idempotencyKey);
       if (previous) return this.replay(previous);
@@ -148,10 +156,11 @@ export class RunPipeline {
       if (read?.role === 'viewer') throw new ConversationReadOnly();
       const agent = requested ?? this.resolveAgent(read?.agent ?? DEFAULT_AGENT);
       // Read with the requested (or default) agent's budget; the conversation's own agent may allow less.
-      const conversation = read && fitToBudget(read, historyBudget(agent, request.messages));
+      let conversation = read && fitToBudget(read, historyBudget(agent, request.messages));
       const model = resolveModel(agent, request.model);
+      if (conversation && request.retryOf) conversation = await this.retryTurn(conversation, request.retryOf);
       if (conversation?.busy) {
-        if (ifBusy === 'reject') throw new ConversationBusy();
+        if (ifBusy === 'reject' || request.retryOf) throw new ConversationBusy();
         if (ifBusy === 'interrupt') {
           await this.interrupt(conversation.id);
           continue;
@@ -162,8 +171,20 @@ export class RunPipeline {
       }
       const accepted = await this.commit(request, runId, release, { agent, model, conversation, queued: false });
       if (accepted) return accepted;
-      if (ifBusy === 'reject' || attempt >= COMMIT_ATTEMPTS) throw new ConversationBusy();
+      if (ifBusy === 'reject' || request.retryOf || attempt >= COMMIT_ATTEMPTS) throw new ConversationBusy();
     }
+  }
+
+  /**
+   * The history a retried turn is answered from: the conversation must end with the earlier run (its commit's
+   * guard refuses the retry if anything lands meanwhile), and that run's partial answer, the last message when it
+   * has one, is left out.
+   */
+  private async retryTurn(conversation: ConversationHistory, retryOf: string): Promise<ConversationHistory> {
+    if ((await this.runs.runsStoredAfter(conversation.id, retryOf)).length) throw new ConversationChanged();
+    const last = conversation.messages[conversation.messages.length - 1];
+    if (last?.role !== 'assistant' || last.status === 'completed') return conversation;
+    return { ...conversation, messages: conversation.messages.slice(0, -1) };
   }
 
   /** Stores the run; resolves undefined when the conversation turned busy meanwhile (the caller may try again). */
@@ -478,6 +499,14 @@ function assertEndsWithUserTurn(messages: RunRequest['messages']): void {
   if (messages[messages.length - 1]?.role !== 'user') {
     throw new ValidationFailedError([
       { field: `messages.${messages.length - 1}.role`, message: 'the last message must be from the user' },
+    ]);
+  }
+}
+
+function assertRetry(request: RunRequest): void {
+  if (request.messages.length || !request.conversationId) {
+    throw new ValidationFailedError([
+      { field: 'messages', message: 'a retried turn names its conversation and brings no messages' },
     ]);
   }
 }

@@ -8,6 +8,7 @@ import { DurableRuns1763800000600 } from './1763800000600-durable-runs.js';
 import { NormalizeUserEmails1763800000650 } from './1763800000650-normalize-user-emails.js';
 import { CreateAuthSessions1763800000660 } from './1763800000660-create-auth-sessions.js';
 import { ConversationMembers1763800000700 } from './1763800000700-conversation-members.js';
+import { CreateTasks1763800000800 } from './1763800000800-create-tasks.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   NormalizeUserEmails1763800000650,
   CreateAuthSessions1763800000660,
   ConversationMembers1763800000700,
+  CreateTasks1763800000800,
 ];
