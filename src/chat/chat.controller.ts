@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiExtraModels,
   ApiHeader,
@@ -62,8 +63,31 @@ export class ChatController {
   @ThrottleGroup('chat')
   @ApiOperation({ summary: 'Send a message to an agent; the answer streams over SSE', description: SSE_DESCRIPTION })
   @ApiProduces('text/event-stream', 'application/json')
+  @ApiBody({
+    type: ChatRequestDto,
+    // Runs as it stands: a new conversation with the default agent and its own model.
+    examples: {
+      json: {
+        summary: 'A new conversation, one JSON answer',
+        value: {
+          messages: [{ role: 'user', content: 'What does my onboarding guide say about VPN access?' }],
+          stream: false,
+        },
+      },
+      stream: {
+        summary: 'A new conversation, streamed as SSE',
+        value: { messages: [{ role: 'user', content: 'What does my onboarding guide say about VPN access?' }] },
+      },
+    },
+  })
   @ApiOkResponse({
     description: 'SSE stream, or the JSON answer when `stream` is false',
+    headers: {
+      'Idempotent-Replayed': {
+        description: '`true` when a repeated Idempotency-Key answered from the first attempt’s run',
+        schema: { type: 'string', enum: ['true'] },
+      },
+    },
     content: {
       'text/event-stream': {
         schema: { type: 'string' },
