@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'jest.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'data/',
+      'jest.config.js',
+      'test-artifacts/',
+      // Compiled at test time against generated types (test/e2e/typed-client.e2e-spec.ts).
+      'test/fixtures/typed-client/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
