@@ -30,7 +30,7 @@ async function bootstrap(): Promise<void> {
     msg: 'listening',
     url: await app.getUrl(),
     database: db,
-    llm_provider: config.anthropic.apiKey ? 'anthropic' : 'offline',
+    llm_providers: config.llm.providers,
     boot_ms: Math.round(performance.now() - started),
   });
 }

@@ -17,7 +17,8 @@ export class HealthService {
     return {
       status: up ? 'ready' : 'not_ready',
       database: up,
-      llm_provider: this.config.anthropic.apiKey ? 'anthropic' : 'offline',
+      llm_provider: this.config.llm.defaultProvider,
+      llm_providers: this.config.llm.providers,
       database_kind: this.config.database.kind,
       ...(up ? { database_ms: Math.round((performance.now() - started) * 10) / 10 } : {}),
     };
