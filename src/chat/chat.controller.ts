@@ -29,7 +29,8 @@ import { startStream } from './sse/stream-run.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-function parseIdempotencyKey(value: string | undefined): string | undefined {
+/** The `Idempotency-Key` header, checked; shared by the chat routes. */
+export function parseIdempotencyKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(value)) {
     throw new ValidationFailedError([

@@ -13,11 +13,21 @@ import { ToolCallEntity } from './entities/tool-call.entity.js';
 import { ActiveRuns } from './runs/active-runs.js';
 import { RunProgressWriter } from './runs/run-progress-writer.js';
 import { RunRecoveryService } from './runs/run-recovery.service.js';
+import { ChatUiController } from './ui/chat-ui.controller.js';
+import { ChatUiService } from './ui/chat-ui.service.js';
 
 @Module({
   imports: [AgentsModule, TypeOrmModule.forFeature([ConversationEntity, MessageEntity, RunEntity, ToolCallEntity])],
-  controllers: [ChatController, ConversationsController],
-  providers: [ChatService, ConversationsService, ChatRepository, ActiveRuns, RunProgressWriter, RunRecoveryService],
+  controllers: [ChatController, ConversationsController, ChatUiController],
+  providers: [
+    ChatService,
+    ConversationsService,
+    ChatRepository,
+    ActiveRuns,
+    RunProgressWriter,
+    RunRecoveryService,
+    ChatUiService,
+  ],
   exports: [ActiveRuns],
 })
 export class ChatModule {}
