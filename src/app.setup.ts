@@ -18,6 +18,7 @@ import { requestLoggingMiddleware } from './common/logging/request-logging.middl
 import { AppConfig, LogLevel } from './config/app-config.js';
 import { livenessMiddleware } from './health/liveness.middleware.js';
 import { closeOpenedDataSources } from './database/data-source.factory.js';
+import { setupPlayground } from './playground/setup-playground.js';
 import { setupSwagger } from './swagger.js';
 
 export const JSON_BODY_LIMIT = '1mb';
@@ -89,6 +90,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   });
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
   setupSwagger(app);
+  setupPlayground(app);
 }
 
 export async function createApp(

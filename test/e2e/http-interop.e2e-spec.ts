@@ -11,7 +11,7 @@ describe('HTTP details browsers and clients rely on (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  it.each(['/', '/index.html', '/doc'])('GET %s is a problem+json 404 NOT_FOUND', async (path) => {
+  it.each(['/', '/index.html', '/doc', '/playgrounds'])('GET %s is a problem+json 404 NOT_FOUND', async (path) => {
     const res = await t.http.get(path).expect(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.headers['x-request-id']).toBeTruthy();
@@ -55,5 +55,18 @@ describe('HTTP details browsers and clients rely on (e2e)', () => {
     expect(plain.headers['strict-transport-security']).toBeUndefined();
     const secure = await t.http.get('/ready').set('X-Forwarded-Proto', 'https').expect(200);
     expect(secure.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  });
+
+  it('serves the playground page and its files, and nothing else from its folder', async () => {
+    const page = await t.http.get('/playground').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+    expect(page.text).toContain('/playground/playground.js');
+    const script = await t.http.get('/playground/playground.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    await t.http.get('/playground/playground.css').expect(200);
+    const missing = await t.http.get('/playground/../package.json').expect(404);
+    expect(missing.body).toMatchObject({ code: 'NOT_FOUND' });
+    await t.http.get('/playground/nothing.js').expect(404);
   });
 });
