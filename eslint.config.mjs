@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'jest.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'data/',
+      'jest.config.js',
+      'test-artifacts/',
+      // Compiled at test time against generated types (test/e2e/typed-client.e2e-spec.ts).
+      'test/fixtures/typed-client/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,6 +48,27 @@ export default tseslint.config(
     // Plain ESM worker entries and scripts are outside the TypeScript project: linted without type information.
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The playground's page script: plain browser JavaScript, served as it is.
+    files: ['src/playground/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'localStorage',
+          'fetch',
+          'FormData',
+          'TextDecoder',
+          'setTimeout',
+          'clearTimeout',
+          'HTMLElement',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
   },
   {
     files: ['test/**/*.ts', '**/*.spec.ts'],

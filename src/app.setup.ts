@@ -1,4 +1,10 @@
-import { ConsoleLogger, INestApplication, LogLevel as NestLogLevel, RequestMethod } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  INestApplication,
+  LogLevel as NestLogLevel,
+  NotFoundException,
+  RequestMethod,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -14,10 +20,24 @@ import { AppConfig, LogLevel } from './config/app-config.js';
 import { livenessMiddleware } from './health/liveness.middleware.js';
 import { closeOpenedDataSources } from './database/data-source.factory.js';
 import { AuthenticatingWsAdapter } from './realtime/ws-auth.adapter.js';
+import { setupPlayground } from './playground/setup-playground.js';
 import { setupSwagger } from './swagger.js';
 
 export const JSON_BODY_LIMIT = '1mb';
 export const UNPREFIXED_ROUTES = ['health', 'ready'];
+
+/** Headers browser code may read on a cross-origin response (CORS hides every other one). */
+export const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'Retry-After',
+  'Idempotent-Replayed',
+  // @nestjs/throttler names the headers of every throttler but the default one after it.
+  ...['', '-chat', '-login-address', '-login-account'].flatMap((suffix) =>
+    ['Limit', 'Remaining', 'Reset'].map((field) => `X-RateLimit-${field}${suffix}`),
+  ),
+];
+
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 const LEVELS: Record<LogLevel, NestLogLevel[]> = {
   silent: [],
@@ -43,12 +63,24 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(requestIdMiddleware);
   app.use(livenessMiddleware);
   app.use(requestLoggingMiddleware);
-  app.use(helmet());
+  app.use(
+    helmet({
+      // Over plain HTTP on any host but loopback, `upgrade-insecure-requests` makes the browser ask for every asset
+      // of /docs and /playground over https, which this server does not speak: a blank page.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      // HSTS is ignored over plain HTTP, and pins a host name to https for a year: sent only when that is true.
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS);
+    next();
+  });
   app.enableCors({
     // No allow-list, no cross-origin access: the browser gets no CORS headers and blocks the response.
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     credentials: false,
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
   });
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
@@ -61,6 +93,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.setGlobalPrefix('api', { exclude: UNPREFIXED_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
   app.useWebSocketAdapter(new AuthenticatingWsAdapter(app));
   setupSwagger(app);
+  setupPlayground(app);
 }
 
 export async function createApp(
@@ -89,6 +122,8 @@ export async function createApp(
     enforceBodyProgress(server, config.httpTimeouts.bodyWindowMs, config.httpTimeouts.bodyMinBytesPerSecond);
     // Runs every module's init hooks now (tool discovery, agent definitions), so a bad boot fails here, cleanly.
     await app.init();
+    // Nest answers unknown paths under /api itself; anything else (`/`, a typo of /docs) reached Express's HTML page.
+    app.use((req: Request, res: Response) => writeProblem(new NotFoundException(`Cannot ${req.method} `), req, res));
   } catch (err) {
     await closeOpenedDataSources();
     throw err;

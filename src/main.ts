@@ -40,7 +40,7 @@ async function bootstrap(): Promise<void> {
     url,
     role: config.processRole,
     database: db,
-    llm_provider: config.anthropic.apiKey ? 'anthropic' : 'offline',
+    llm_providers: config.llm.providers,
     boot_ms: Math.round(performance.now() - started),
   });
 }

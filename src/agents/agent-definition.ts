@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../config/app-config.js';
 
 export const agentDefinitionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, - or _'),
     description: z.string().min(1).max(500),
+    /** Which model backend runs it; omitted: DEFAULT_PROVIDER. */
+    provider: z.enum(LLM_PROVIDER_NAMES).optional(),
     model: z.string().min(1).optional(),
     /** Other models a client may ask for with `model`; the agent's own model is always allowed. */
     allowed_models: z.array(z.string().min(1)).default([]),
@@ -22,10 +25,11 @@ export const agentDefinitionSchema = z
     path: ['system_prompt'],
   });
 
-/** An agent as loaded: the prompt resolved to text, the model resolved against DEFAULT_MODEL. */
+/** An agent as loaded: the prompt resolved to text, the provider and model resolved against the configuration. */
 export interface AgentDefinition {
   name: string;
   description: string;
+  provider: LlmProviderName;
   model: string;
   allowedModels: string[];
   temperature: number;

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { AppConfig } from '../config/app-config.js';
 import { AgentDefinitionError, AgentNotFound } from './agents.errors.js';
 import { agentDefinitionSchema, type AgentDefinition } from './agent-definition.js';
+import { LlmProviders } from './llm/llm-providers.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
 export const DEFAULT_AGENT = 'assistant';
@@ -22,6 +23,7 @@ export class AgentDefinitions implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly tools: ToolRegistry,
+    private readonly providers: LlmProviders,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -75,10 +77,23 @@ export class AgentDefinitions implements OnApplicationBootstrap {
         throw new AgentDefinitionError(`${file}: field "system_prompt_file" cannot read ${promptPath}`);
       }
     }
-    const model = d.model ?? this.config.defaultModel;
+    const provider = d.provider ?? this.config.llm.defaultProvider;
+    if (!this.providers.has(provider)) {
+      const how = provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_BASE_URL or OPENAI_API_KEY';
+      throw new AgentDefinitionError(
+        `${file}: field "provider" names ${provider}, which is not configured (set ${how})`,
+      );
+    }
+    const model = d.model ?? (provider === 'openai-compatible' ? this.config.openai.model : this.config.defaultModel);
+    if (!model) {
+      throw new AgentDefinitionError(
+        `${file}: field "model" is required for provider ${provider} (or set OPENAI_MODEL)`,
+      );
+    }
     return {
       name: d.name,
       description: d.description,
+      provider,
       model,
       allowedModels: [...new Set([model, ...d.allowed_models])],
       temperature: d.temperature,

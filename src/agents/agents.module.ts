@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { AppConfig } from '../config/app-config.js';
 import { AgentDefinitions } from './agent-definitions.service.js';
 import { AgentsController } from './agents.controller.js';
 import { AgentsService } from './agents.service.js';
-import { AnthropicProvider } from './llm/anthropic.provider.js';
-import { LLM_PROVIDER } from './llm/llm-provider.js';
-import { OfflineProvider } from './llm/offline.provider.js';
+import { LlmProviders } from './llm/llm-providers.js';
 import { AgentRuntimeService } from './runtime/agent-runtime.service.js';
 import { ToolExecutor } from './tools/tool-executor.js';
 import { ToolExplorer } from './tools/tool-explorer.js';
@@ -22,13 +19,7 @@ import { ToolRegistry } from './tools/tool-registry.js';
     AgentDefinitions,
     AgentsService,
     AgentRuntimeService,
-    {
-      provide: LLM_PROVIDER,
-      inject: [AppConfig],
-      // With a key, Anthropic; without, the offline provider, so the whole pipeline runs on a bare machine.
-      useFactory: (config: AppConfig) =>
-        config.anthropic.apiKey ? new AnthropicProvider(config) : new OfflineProvider(),
-    },
+    LlmProviders,
   ],
   exports: [AgentRuntimeService, ToolRegistry, AgentDefinitions],
 })

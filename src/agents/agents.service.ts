@@ -13,7 +13,7 @@ export class AgentsService {
   listAgents(): AgentResponseDto[] {
     return this.definitions
       .list()
-      .map((a) => ({ name: a.name, description: a.description, model: a.model, tools: a.tools }));
+      .map((a) => ({ name: a.name, description: a.description, provider: a.provider, model: a.model, tools: a.tools }));
   }
 
   listTools(): ToolResponseDto[] {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from 
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiExtraModels,
   ApiHeader,
@@ -31,7 +32,8 @@ import { streamEvents } from './sse/stream-events.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-function parseIdempotencyKey(value: string | undefined): string | undefined {
+/** The `Idempotency-Key` header, checked; shared by the chat routes. */
+export function parseIdempotencyKey(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(value)) {
     throw new ValidationFailedError([
@@ -65,8 +67,31 @@ export class ChatController {
   @ThrottleGroup('chat')
   @ApiOperation({ summary: 'Send a message to an agent; the answer streams over SSE', description: SSE_DESCRIPTION })
   @ApiProduces('text/event-stream', 'application/json')
+  @ApiBody({
+    type: ChatRequestDto,
+    // Runs as it stands: a new conversation with the default agent and its own model.
+    examples: {
+      json: {
+        summary: 'A new conversation, one JSON answer',
+        value: {
+          messages: [{ role: 'user', content: 'What does my onboarding guide say about VPN access?' }],
+          stream: false,
+        },
+      },
+      stream: {
+        summary: 'A new conversation, streamed as SSE',
+        value: { messages: [{ role: 'user', content: 'What does my onboarding guide say about VPN access?' }] },
+      },
+    },
+  })
   @ApiOkResponse({
     description: 'SSE stream, or the JSON answer when `stream` is false',
+    headers: {
+      'Idempotent-Replayed': {
+        description: '`true` when a repeated Idempotency-Key answered from the first attempt’s run',
+        schema: { type: 'string', enum: ['true'] },
+      },
+    },
     content: {
       'text/event-stream': {
         schema: { type: 'string' },

@@ -23,6 +23,8 @@ import { RunProgressWriter } from './runs/run-progress-writer.js';
 import { RunsController } from './runs/runs.controller.js';
 import { RunsRepository } from './runs/runs.repository.js';
 import { RunsService } from './runs/runs.service.js';
+import { ChatUiController } from './ui/chat-ui.controller.js';
+import { ChatUiService } from './ui/chat-ui.service.js';
 
 @Module({
   imports: [
@@ -31,7 +33,7 @@ import { RunsService } from './runs/runs.service.js';
     RunsModule,
     TypeOrmModule.forFeature([ConversationEntity, ConversationMemberEntity, MessageEntity, RunEntity, ToolCallEntity]),
   ],
-  controllers: [ChatController, ConversationsController, RunsController],
+  controllers: [ChatController, ConversationsController, RunsController, ChatUiController],
   providers: [
     ChatService,
     ConversationsService,
@@ -45,6 +47,7 @@ import { RunsService } from './runs/runs.service.js';
     RunFeed,
     RunProgressWriter,
     RunLiveness,
+    ChatUiService,
   ],
   exports: [RunPipeline, RunFeed, ConversationFeed, ConversationAccess, RunsService],
 })

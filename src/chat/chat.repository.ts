@@ -143,6 +143,17 @@ export class ChatRepository {
     return this.db.getRepository(MessageEntity).findOneBy({ runId, role: 'assistant' });
   }
 
+  /**
+   * A conversation with a client-chosen id, for clients that name their chats (the AI SDK's `useChat`). Nothing
+   * happens when the id is taken, by this user or another: the caller then reads it scoped to the user as usual.
+   */
+  async createConversationIfAbsent(args: { id: string; userId: string; title: string; agent: string }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO conversations (id, user_id, title, agent) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+      [args.id, args.userId, args.title, args.agent],
+    );
+  }
+
   /** The conversations the user owns or is a member of, most recently active first, with the user's role. */
   async listConversations(
     userId: string,

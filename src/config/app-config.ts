@@ -10,6 +10,10 @@ export type DatabaseConfig = (
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
+/** The model backends an agent can name (`provider` in its definition). */
+export const LLM_PROVIDER_NAMES = ['anthropic', 'openai-compatible', 'offline'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDER_NAMES)[number];
+
 /** The validated, typed configuration. Built once at boot by `loadConfig`; nothing else reads `process.env`. */
 export class AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -33,6 +37,12 @@ export class AppConfig {
    */
   sessionCacheTtlMs: number;
   anthropic: { apiKey?: string; baseURL?: string };
+  /**
+   * Any Chat Completions server (OpenAI, vLLM, Ollama, LiteLLM…): configured when a base URL or a key is given.
+   * `model`: for `openai-compatible` agents that name none.
+   */
+  openai: { apiKey?: string; baseURL?: string; model?: string };
+  /** Model for agents of the `anthropic` and `offline` providers that name none. */
   defaultModel: string;
   corsOrigins: string[];
   rateLimit: {
@@ -68,7 +78,14 @@ export class AppConfig {
   /** Extra folders of agent definitions (YAML), after the built-in ones. */
   agentsDirs: string[];
   /** SDK retries apply only before the first token (HTTP errors on the initial request). */
-  llm: { maxRetries: number; timeoutMs: number };
+  llm: {
+    maxRetries: number;
+    timeoutMs: number;
+    /** The providers this process can use (`offline` always). */
+    providers: LlmProviderName[];
+    /** For agents that name no provider. */
+    defaultProvider: LlmProviderName;
+  };
   /** Interval of `: ping` comments on an idle SSE stream. */
   ssePingMs: number;
   /** Interval of WebSocket pings; a connection that misses one is dropped. */

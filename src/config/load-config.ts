@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { AppConfig } from './app-config.js';
+import { AppConfig, LLM_PROVIDER_NAMES, type LlmProviderName } from './app-config.js';
 import { parseDurationSeconds } from './duration.js';
 
 /** The newest Sonnet in the SDK's `Model` union (claude-sonnet-4-5 reaches end of life on 2026-11-30). */
@@ -59,6 +59,10 @@ export const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   DEFAULT_MODEL: z.preprocess(emptyAsUndefined, z.string().default(FALLBACK_MODEL)),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  OPENAI_MODEL: optionalString,
+  DEFAULT_PROVIDER: z.preprocess(emptyAsUndefined, z.enum(LLM_PROVIDER_NAMES).optional()),
   CORS_ORIGINS: optionalString,
   RATE_LIMIT_CHAT_PER_MINUTE: int(30, 1, 100000),
   RATE_LIMIT_LOGIN_PER_MINUTE: int(10, 1, 100000),
@@ -147,6 +151,21 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     warn('JWT_SECRET is not set: generated a random one for this process; tokens will not survive a restart');
   }
 
+  const providers: LlmProviderName[] = [
+    ...(e.ANTHROPIC_API_KEY ? (['anthropic'] as const) : []),
+    ...(e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? (['openai-compatible'] as const) : []),
+    'offline',
+  ];
+  // Unnamed, the first configured: Anthropic with its key (as before providers could be chosen), else an
+  // OpenAI-compatible server, else offline.
+  const defaultProvider = e.DEFAULT_PROVIDER ?? providers[0];
+  if (!providers.includes(defaultProvider)) {
+    throw new ConfigError(
+      `Invalid configuration: DEFAULT_PROVIDER is ${defaultProvider}, which is not configured ` +
+        `(${defaultProvider === 'anthropic' ? 'set ANTHROPIC_API_KEY' : 'set OPENAI_BASE_URL or OPENAI_API_KEY'})`,
+    );
+  }
+
   for (const pattern of list(e.SECRET_PATTERNS)) {
     try {
       new RegExp(pattern);
@@ -192,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     },
     sessionCacheTtlMs: e.SESSION_CACHE_TTL_MS,
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
+    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
     defaultModel: e.DEFAULT_MODEL,
     corsOrigins: list(e.CORS_ORIGINS),
     rateLimit: {
@@ -214,7 +234,7 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
     },
     searchLanguage: e.SEARCH_LANGUAGE,
     agentsDirs: list(e.AGENTS_DIR),
-    llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS },
+    llm: { maxRetries: e.LLM_MAX_RETRIES, timeoutMs: e.LLM_TIMEOUT_MS, providers, defaultProvider },
     ssePingMs: e.SSE_PING_MS,
     wsPingMs: e.WS_PING_MS,
     runs: {

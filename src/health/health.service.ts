@@ -24,7 +24,8 @@ export class HealthService {
       status: up && redis !== false ? 'ready' : 'not_ready',
       database: up,
       ...(redis === undefined ? {} : { redis }),
-      llm_provider: this.config.anthropic.apiKey ? 'anthropic' : 'offline',
+      llm_provider: this.config.llm.defaultProvider,
+      llm_providers: this.config.llm.providers,
       database_kind: this.config.database.kind,
       ...(up ? { database_ms: Math.round((performance.now() - started) * 10) / 10 } : {}),
     };

@@ -526,6 +526,7 @@ describe('Chat over SSE with the Anthropic provider (e2e, scripted Messages API)
     expect(agents).toContainEqual({
       name: 'assistant',
       description: expect.any(String),
+      provider: 'anthropic',
       model: 'claude-sonnet-5-5',
       tools: ['search_documents'],
     });

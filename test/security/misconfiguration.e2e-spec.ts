@@ -46,13 +46,13 @@ const SECURITY_HEADERS: Record<string, RegExp> = {
   'x-content-type-options': /^nosniff$/,
   'content-security-policy': /default-src 'self'/,
   'x-frame-options': /^SAMEORIGIN$/,
-  'strict-transport-security': /max-age=\d+/,
   'referrer-policy': /^no-referrer$/,
   'cross-origin-opener-policy': /^same-origin$/,
   'x-request-id': /.+/,
 };
 
 /**
+ * HSTS is sent only over HTTPS, which these requests are not (test/e2e/http-interop.e2e-spec.ts checks both ways).
  * Also covered elsewhere: every registered route is in /docs-json and vice versa, and every non-public route
  * answers 401 without a token (test/e2e/platform.e2e-spec.ts); a 500 body is exactly the generic problem (same
  * file); a database outage is a 503 naming no internals (test/faults/postgres-outage.e2e-spec.ts).

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/app-config.js';
 
 export class AgentResponseDto {
   @ApiProperty({ example: 'assistant' })
@@ -6,6 +7,9 @@ export class AgentResponseDto {
 
   @ApiProperty({ example: "General assistant that answers from the user's own documents." })
   description: string;
+
+  @ApiProperty({ enum: LLM_PROVIDER_NAMES, example: 'anthropic', description: 'The model backend it runs on' })
+  provider: LlmProviderName;
 
   @ApiProperty({ example: 'claude-sonnet-5-5' })
   model: string;

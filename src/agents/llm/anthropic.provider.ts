@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Stream } from '@anthropic-ai/sdk/streaming';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { LlmError, type LlmEvent, type LlmProvider, type LlmRequest } from './llm-provider.js';
 import { ModelHttpClient } from './model-http-client.js';
+import { upstreamHttpError, upstreamInvalid, upstreamTimeout, upstreamUnreachable } from './upstream-error.js';
 
 type Params = Anthropic.MessageCreateParamsStreaming;
 
@@ -13,7 +14,6 @@ type Params = Anthropic.MessageCreateParamsStreaming;
  * (current models sample on their own), so an agent's `temperature` is kept for other providers only. The SDK retries (LLM_MAX_RETRIES) only failed initial requests, i.e.
  * before the first token; an error mid-stream is reported, never replayed.
  */
-@Injectable()
 export class AnthropicProvider implements LlmProvider, OnApplicationShutdown {
   readonly name = 'anthropic' as const;
   private readonly http = new ModelHttpClient();
@@ -131,29 +131,12 @@ function toParams(r: LlmRequest): Params {
 
 export function toLlmError(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
+  if (err instanceof Anthropic.APIConnectionTimeoutError) return upstreamTimeout();
+  if (err instanceof Anthropic.APIConnectionError) return upstreamUnreachable();
   if (err instanceof Anthropic.APIError) {
     const type =
       (err.error as { error?: { type?: string } } | undefined)?.error?.type ?? (err as { type?: string }).type;
-    const status = err.status;
-    if (status === 529 || type === 'overloaded_error')
-      return new LlmError('UPSTREAM_OVERLOADED', 'The model provider is overloaded; try again shortly', true);
-    if (status === 429 || type === 'rate_limit_error')
-      return new LlmError(
-        'UPSTREAM_RATE_LIMITED',
-        'The model provider rate-limited this request; try again shortly',
-        true,
-      );
-    if (status === 401 || status === 403)
-      return new LlmError('UPSTREAM_AUTH', 'The model provider rejected the server credentials', false);
-    if (status === 400 || status === 404 || status === 413)
-      return new LlmError('UPSTREAM_BAD_REQUEST', 'The model provider rejected the request', false);
-    if (err instanceof Anthropic.APIConnectionTimeoutError)
-      return new LlmError('UPSTREAM_TIMEOUT', 'The model provider timed out', true);
-    if (err instanceof Anthropic.APIConnectionError)
-      return new LlmError('UPSTREAM_ERROR', 'Could not reach the model provider', true);
-    if (status === undefined) return new LlmError('UPSTREAM_ERROR', 'The model stream failed', true);
-    return new LlmError('UPSTREAM_ERROR', 'The model provider failed', true);
+    return upstreamHttpError(err.status, type);
   }
-  // Anything else from the SDK mid-stream (malformed SSE, a stream cut short) is an invalid response.
-  return new LlmError('UPSTREAM_INVALID_RESPONSE', 'The model provider sent an invalid or incomplete stream', true);
+  return upstreamInvalid();
 }

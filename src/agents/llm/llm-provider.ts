@@ -1,4 +1,8 @@
-/** Messages in the Messages API shape; the runtime builds them, providers pass them on. */
+import type { LlmProviderName } from '../../config/app-config.js';
+
+export type { LlmProviderName } from '../../config/app-config.js';
+
+/** Messages in the Messages API shape; the runtime builds them, providers translate them for their API. */
 export type LlmContentBlock =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: unknown }
@@ -57,8 +61,6 @@ export class LlmError extends Error {
 
 /** One streaming interface for every model backend. Implementations must stop promptly when `signal` aborts. */
 export interface LlmProvider {
-  readonly name: 'anthropic' | 'offline';
+  readonly name: LlmProviderName;
   stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent>;
 }
-
-export const LLM_PROVIDER = Symbol('LLM_PROVIDER');

@@ -3,6 +3,25 @@ import type { LlmEvent, LlmMessage, LlmProvider, LlmRequest } from './llm-provid
 
 const SEARCH_TOOL = 'search_documents';
 const MAX_RESULTS = 3;
+const MAX_QUERY_WORDS = 32;
+
+/**
+ * Words a question is made of rather than about. The search ANDs plain words, so a question searched as written
+ * ("What does my onboarding guide say about VPN access?") finds only passages holding every one of them; with
+ * these left out and the rest ORed, ranking puts the passages that share the most of the meaningful words first.
+ * English only: the text search configuration drops its own stop words too, and under another language these are
+ * merely a few extra ORed words.
+ */
+const QUESTION_WORDS = new Set(
+  (
+    'a about above after again all also am an and any are as at be because been before being between both but by ' +
+    'can could did do does doing down during each few for from further had has have having he her here hers him ' +
+    'his how i if in into is it its just me more most my no nor not now of off on once only or other our ours out ' +
+    'over own please same say says she should so some such tell than that the their theirs them then there these ' +
+    'they this those through to too under until up very was we were what when where which while who whom why will ' +
+    'with would you your yours'
+  ).split(' '),
+);
 
 interface SearchHit {
   title?: string;
@@ -30,7 +49,7 @@ export class OfflineProvider implements LlmProvider {
           type: 'tool_use',
           id: `offline_${Date.now().toString(36)}`,
           name: SEARCH_TOOL,
-          input: { query: question.slice(0, 500), max_results: MAX_RESULTS },
+          input: { query: toSearchQuery(question), max_results: MAX_RESULTS },
         };
         yield { type: 'stop', stopReason: 'tool_use' };
         return;
@@ -48,6 +67,17 @@ export class OfflineProvider implements LlmProvider {
     yield { type: 'usage', inputTokens: 0, outputTokens: 0 };
     yield { type: 'stop', stopReason: 'end_turn' };
   }
+}
+
+/**
+ * A natural question as a search query: its meaningful words, ORed (`websearch_to_tsquery` syntax), at most
+ * MAX_QUERY_WORDS of them; the question as it stands when it has none (a one-word message, a quoted phrase).
+ */
+export function toSearchQuery(question: string): string {
+  const words = question.match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
+  const meaningful = [...new Set(words.filter((w) => w.length > 1 && !QUESTION_WORDS.has(w.toLowerCase())))];
+  if (!meaningful.length) return question.slice(0, 500);
+  return meaningful.slice(0, MAX_QUERY_WORDS).join(' or ').slice(0, 500);
 }
 
 function lastUserText(messages: LlmMessage[]): string | undefined {

@@ -1,13 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import type { AgentDefinition } from '../agent-definition.js';
-import {
-  LLM_PROVIDER,
-  LlmError,
-  type LlmContentBlock,
-  type LlmMessage,
-  type LlmProvider,
-} from '../llm/llm-provider.js';
+import { LlmError, type LlmContentBlock, type LlmMessage } from '../llm/llm-provider.js';
+import type { LlmProvider } from '../llm/llm-provider.js';
+import { LlmProviders } from '../llm/llm-providers.js';
 import { ToolExecutor, type ToolOutcome } from '../tools/tool-executor.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { RunEvent } from './run-event.js';
@@ -47,17 +43,15 @@ export class AgentRuntimeService {
   private readonly secretPatterns: RegExp[];
 
   constructor(
-    @Inject(LLM_PROVIDER) private readonly provider: LlmProvider,
+    private readonly providers: LlmProviders,
     private readonly tools: ToolRegistry,
     private readonly executor: ToolExecutor,
     config: AppConfig,
   ) {
-    this.secretLiterals = [config.anthropic.apiKey, config.jwt.secret].filter((s): s is string => Boolean(s));
+    this.secretLiterals = [config.anthropic.apiKey, config.openai.apiKey, config.jwt.secret].filter((s): s is string =>
+      Boolean(s),
+    );
     this.secretPatterns = config.secretPatterns.map((p) => new RegExp(p, 'g'));
-  }
-
-  get providerName(): LlmProvider['name'] {
-    return this.provider.name;
   }
 
   /** A redactor for one stream (it holds state across chunks). */
@@ -232,8 +226,8 @@ export class AgentRuntimeService {
   }
 
   /** The model backend an agent runs on. */
-  private providerFor(_agent: AgentDefinition): LlmProvider {
-    return this.provider;
+  private providerFor(agent: AgentDefinition): LlmProvider {
+    return this.providers.get(agent.provider);
   }
 
   private clientBlocks(

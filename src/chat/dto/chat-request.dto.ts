@@ -87,9 +87,8 @@ export class ChatRequestDto {
   stream?: boolean;
 
   @ApiPropertyOptional({
-    default: false,
     description:
-      'true: answer 202 with the run id at once and let the run go on with no client; watch it with GET /api/runs/{id}/events',
+      'Default false. true: answer 202 with the run id at once and let the run go on with no client; watch it with GET /api/runs/{id}/events',
   })
   @IsOptional()
   @IsBoolean()
@@ -97,9 +96,8 @@ export class ChatRequestDto {
 
   @ApiPropertyOptional({
     enum: ['cancel', 'continue'],
-    default: 'cancel',
     description:
-      'What a dropped connection does to the run: `cancel` stops it (its prefix kept); `continue` keeps it going, so the client can resume it with GET /api/runs/{id}/events',
+      'Default `cancel`. What a dropped connection does to the run: `cancel` stops it (its prefix kept); `continue` keeps it going, so the client can resume it with GET /api/runs/{id}/events',
   })
   @IsOptional()
   @IsIn(['cancel', 'continue'])
@@ -107,9 +105,8 @@ export class ChatRequestDto {
 
   @ApiPropertyOptional({
     enum: ['reject', 'interrupt', 'enqueue'],
-    default: 'reject',
     description:
-      'When the conversation already has an active run: `reject` answers 409 CONVERSATION_BUSY; `interrupt` cancels it (and any queued behind it) and starts this one; `enqueue` queues this one behind it (the stream opens with `run_queued`)',
+      'Default `reject`. When the conversation already has an active run: `reject` answers 409 CONVERSATION_BUSY; `interrupt` cancels it (and any queued behind it) and starts this one; `enqueue` queues this one behind it (the stream opens with `run_queued`)',
   })
   @IsOptional()
   @IsIn(['reject', 'interrupt', 'enqueue'])

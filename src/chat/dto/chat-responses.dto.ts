@@ -21,7 +21,13 @@ export class ToolCallDto {
   @ApiProperty({ type: 'object', additionalProperties: true, example: { query: 'vpn access', max_results: 5 } })
   input: unknown;
 
-  @ApiPropertyOptional({ description: 'The tool output (absent when it failed)', example: { results: [], total: 0 } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The tool output (absent when it failed; null when the tool returned nothing)',
+    example: { results: [], total: 0 },
+  })
   result?: unknown;
 
   @ApiPropertyOptional({ type: ToolErrorDto })
@@ -37,6 +43,17 @@ export class UsageDto {
 
   @ApiProperty({ example: 310 })
   output_tokens: number;
+}
+
+export class RunErrorDto {
+  @ApiProperty({ example: 'UPSTREAM_OVERLOADED' })
+  code: string;
+
+  @ApiProperty({ example: 'The model provider is overloaded; try again shortly' })
+  message: string;
+
+  @ApiProperty({ example: true })
+  recoverable: boolean;
 }
 
 export class AssistantMessageDto {
@@ -66,17 +83,8 @@ export class ChatResponseDto {
   @ApiProperty({ type: UsageDto })
   usage: UsageDto;
 
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    description: 'Present when status is failed',
-    example: {
-      code: 'UPSTREAM_OVERLOADED',
-      message: 'The model provider is overloaded; try again shortly',
-      recoverable: true,
-    },
-  })
-  error?: { code: string; message: string; recoverable: boolean };
+  @ApiPropertyOptional({ type: RunErrorDto, description: 'Present when status is failed' })
+  error?: RunErrorDto;
 }
 
 export class CancelResponseDto {

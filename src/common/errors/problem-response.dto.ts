@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ERROR_CATALOGUE } from './error-catalogue.js';
 
 class FieldErrorDto {
   @ApiProperty({ example: 'email' })
@@ -28,7 +29,12 @@ export class ProblemResponseDto {
   @ApiProperty({ example: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' })
   request_id: string;
 
-  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'Stable machine-readable code' })
+  @ApiProperty({
+    example: 'VALIDATION_FAILED',
+    enum: Object.keys(ERROR_CATALOGUE),
+    enumName: 'ErrorCode',
+    description: 'Stable machine-readable code',
+  })
   code: string;
 
   @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Per-field messages (400 only)' })

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
@@ -25,10 +25,12 @@ export class CreateDocumentDto {
   @MaxLength(300)
   title?: string;
 
-  @ApiPropertyOptional({
+  // Required in the JSON body this schema documents; optional here because the same class reads a multipart
+  // upload's text fields, where the bytes come in `file` instead.
+  @ApiProperty({
     example: '# Refunds\n\nCustomers may return items within 30 days of delivery.',
     minLength: 1,
-    description: 'The text itself (JSON uploads). Plain text or Markdown; HTML is detected and converted to text.',
+    description: 'The text itself. Plain text or Markdown; HTML is detected and converted to text.',
   })
   @Transform(absentIfNull)
   @IsOptional()

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { LLM_PROVIDER_NAMES, type LlmProviderName } from '../../config/app-config.js';
 
 export class LivenessDto {
   @ApiProperty({ example: 'ok', enum: ['ok'] })
@@ -12,8 +13,16 @@ export class ReadinessDto {
   @ApiProperty({ example: true, description: 'The database answered a ping within 1.5 s' })
   database: boolean;
 
-  @ApiProperty({ example: 'offline', enum: ['anthropic', 'offline'] })
-  llm_provider: 'anthropic' | 'offline';
+  @ApiProperty({ example: 'offline', enum: LLM_PROVIDER_NAMES, description: 'For agents that name no provider' })
+  llm_provider: LlmProviderName;
+
+  @ApiProperty({
+    example: ['offline'],
+    enum: LLM_PROVIDER_NAMES,
+    isArray: true,
+    description: 'Every provider this instance can run agents on (`offline` always)',
+  })
+  llm_providers: LlmProviderName[];
 
   @ApiProperty({ example: 'pglite', enum: ['postgres', 'pglite'] })
   database_kind: 'postgres' | 'pglite';
