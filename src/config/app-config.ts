@@ -118,4 +118,35 @@ export class AppConfig {
     /** How long a worker's hold on a task lasts unrenewed: a worker that died is noticed after this (Redis). */
     lockMs: number;
   };
+  documents: DocumentsConfig;
+}
+
+/** What one upload may cost, so that one user's file cannot take memory, workers or the database from others. */
+export interface DocumentsConfig {
+  parser: ParserConfig;
+  /** Passages one document may make; more is 413. */
+  maxPassagesPerDocument: number;
+  /** Passages one user may have stored in all; an upload that would pass it is 413. */
+  maxPassagesPerUser: number;
+  /** A search statement running longer is cancelled (by PostgreSQL; PGlite cannot interrupt a query). */
+  searchTimeoutMs: number;
+}
+
+export interface ParserConfig {
+  timeoutMs: number;
+  /** A worker's JS heap plus its memory outside the heap (ArrayBuffers: decoded streams, zip data). */
+  workerMemoryMb: number;
+  /** Decompressed size of one DOCX zip entry or one PDF stream. */
+  maxPartBytes: number;
+  /** Decompressed size of all of a document's zip entries or streams together. */
+  maxExpandedBytes: number;
+  maxPdfPages: number;
+  /** Text-showing operators (`Tj`, `TJ`, `'`, `"`) in all of a PDF's content. */
+  maxPdfTextOperators: number;
+  /** Elements open inside one another in an HTML page. */
+  maxHtmlDepth: number;
+  /** Uploads of one user parsed at the same time (the others wait their turn). */
+  jobsPerUser: number;
+  /** Uploads of one user waiting for a parser; more is 429. */
+  queuePerUser: number;
 }

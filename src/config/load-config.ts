@@ -10,6 +10,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+const MiB = 1024 * 1024;
+
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const int = (def: number, min: number, max: number) =>
@@ -104,6 +106,18 @@ export const envSchema = z.object({
   TASK_MAX_ATTEMPTS: int(3, 1, 100),
   TASK_BACKOFF_MS: int(1000, 10, 3600000),
   TASK_LOCK_MS: int(30000, 500, 600000),
+  PARSER_TIMEOUT_MS: int(60000, 1000, 600000),
+  PARSER_WORKER_MEMORY_MB: int(512, 64, 16384),
+  PARSER_MAX_PART_MB: int(64, 1, 4096),
+  PARSER_MAX_EXPANDED_MB: int(256, 1, 16384),
+  PARSER_MAX_PDF_PAGES: int(2000, 1, 1000000),
+  PARSER_MAX_PDF_TEXT_OPERATORS: int(1000000, 100, 1000000000),
+  PARSER_MAX_HTML_DEPTH: int(512, 8, 100000),
+  PARSER_JOBS_PER_USER: int(1, 1, 64),
+  PARSER_QUEUE_PER_USER: int(8, 0, 1000),
+  DOCUMENT_MAX_PASSAGES: int(50000, 1, 10000000),
+  DOCUMENT_MAX_PASSAGES_PER_USER: int(100000, 1, 1000000000),
+  SEARCH_TIMEOUT_MS: int(5000, 10, 600000),
 });
 
 function parseTrustProxy(value: string | undefined): AppConfig['trustProxy'] {
@@ -253,6 +267,22 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
       maxAttempts: e.TASK_MAX_ATTEMPTS,
       backoffMs: e.TASK_BACKOFF_MS,
       lockMs: e.TASK_LOCK_MS,
+    },
+    documents: {
+      parser: {
+        timeoutMs: e.PARSER_TIMEOUT_MS,
+        workerMemoryMb: e.PARSER_WORKER_MEMORY_MB,
+        maxPartBytes: e.PARSER_MAX_PART_MB * MiB,
+        maxExpandedBytes: e.PARSER_MAX_EXPANDED_MB * MiB,
+        maxPdfPages: e.PARSER_MAX_PDF_PAGES,
+        maxPdfTextOperators: e.PARSER_MAX_PDF_TEXT_OPERATORS,
+        maxHtmlDepth: e.PARSER_MAX_HTML_DEPTH,
+        jobsPerUser: e.PARSER_JOBS_PER_USER,
+        queuePerUser: e.PARSER_QUEUE_PER_USER,
+      },
+      maxPassagesPerDocument: e.DOCUMENT_MAX_PASSAGES,
+      maxPassagesPerUser: e.DOCUMENT_MAX_PASSAGES_PER_USER,
+      searchTimeoutMs: e.SEARCH_TIMEOUT_MS,
     },
   } satisfies AppConfig);
   return config;

@@ -4,8 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Param,
-  ParseUUIDPipe,
   Post,
   Query,
   Res,
@@ -24,7 +22,9 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
   ApiUnsupportedMediaTypeResponse,
   getSchemaPath,
@@ -33,9 +33,9 @@ import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../common/decorators/authenticated.decorator.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
-import { ValidationFailedError } from '../common/errors/app.error.js';
 import { ProblemResponseDto } from '../common/errors/problem-response.dto.js';
 import { PaginationQueryDto } from '../common/validation/pagination-query.dto.js';
+import { UuidParam } from '../common/validation/uuid-param.decorator.js';
 import { DocumentsService } from './documents.service.js';
 import { CreateDocumentDto } from './dto/create-document.dto.js';
 import { DocumentResponseDto } from './dto/document-response.dto.js';
@@ -54,13 +54,7 @@ const UPLOAD_OPTIONS = {
   limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6, fieldSize: 64 * 1024 },
 };
 
-const DocumentId = () =>
-  Param(
-    'id',
-    new ParseUUIDPipe({
-      exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]),
-    }),
-  );
+const DocumentId = () => UuidParam('id');
 
 @ApiTags('documents')
 @Authenticated()
@@ -88,7 +82,16 @@ export class DocumentsController {
   @ApiCreatedResponse({ type: DocumentResponseDto, description: 'Stored and indexed' })
   @ApiOkResponse({ type: DocumentResponseDto, description: 'You already uploaded these exact bytes: that document' })
   @ApiBadRequestResponse({ type: ProblemResponseDto, description: 'Neither file nor content, both, or bad fields' })
-  @ApiPayloadTooLargeResponse({ type: ProblemResponseDto, description: 'File over 25 MiB (JSON body over 1 MiB)' })
+  @ApiPayloadTooLargeResponse({
+    type: ProblemResponseDto,
+    description:
+      'File over 25 MiB (JSON body over 1 MiB), or past a parsing or passage limit (decompressed size, pages, ' +
+      'operators, nesting, memory, passages per document or per user): the detail names it',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ProblemResponseDto,
+    description: 'You already have PARSER_QUEUE_PER_USER uploads waiting for a parser (Retry-After)',
+  })
   @ApiUnsupportedMediaTypeResponse({ type: ProblemResponseDto, description: 'Not a supported document type' })
   @ApiUnprocessableEntityResponse({
     type: ProblemResponseDto,
@@ -100,9 +103,19 @@ export class DocumentsController {
     @Body() body: CreateDocumentDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<DocumentResponseDto> {
-    const { document, created } = await this.documents.upload(user.id, { file, ...body });
-    res.status(created ? 201 : 200);
-    return document;
+    // A client that goes away while its file waits for (or is in) a parser gives the parser back.
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableEnded) gone.abort(new Error('The client closed the connection'));
+    };
+    res.once('close', onClose);
+    try {
+      const { document, created } = await this.documents.upload(user.id, { file, ...body }, gone.signal);
+      res.status(created ? 201 : 200);
+      return document;
+    } finally {
+      res.off('close', onClose);
+    }
   }
 
   // Declared before `:id` so that "search" is never taken for a document id.
@@ -110,6 +123,10 @@ export class DocumentsController {
   @ApiOperation({ summary: "Full-text search over the caller's documents, best passages first" })
   @ApiOkResponse({ type: [SearchResultDto] })
   @ApiBadRequestResponse({ type: ProblemResponseDto, description: 'Missing q, or limit/offset out of range' })
+  @ApiServiceUnavailableResponse({
+    type: ProblemResponseDto,
+    description: 'The search ran past SEARCH_TIMEOUT_MS and was stopped (Retry-After)',
+  })
   async search(@CurrentUser() user: AuthUser, @Query() query: SearchDocumentsQueryDto): Promise<SearchResultDto[]> {
     const { hits } = await this.searchService.search(user.id, query.q, query);
     return hits.map((h) => ({

@@ -44,3 +44,25 @@ export class ParserShuttingDown extends ServiceUnavailable {
     super('The server is shutting down');
   }
 }
+
+/** A limit of the parser or of the passages was passed; the detail names it. */
+export class DocumentTooLarge extends AppError {
+  constructor(detail: string) {
+    super('PAYLOAD_TOO_LARGE', detail);
+  }
+}
+
+/** The caller already has as many uploads waiting for a parser as one user may; others' uploads are unaffected. */
+export class TooManyUploadsParsing extends AppError {
+  constructor(waiting: number, retryAfterSeconds: number) {
+    super('RATE_LIMITED', `You already have ${waiting} uploads waiting to be parsed; retry when one has finished`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** PostgreSQL cancelled the search at SEARCH_TIMEOUT_MS. */
+export class SearchTimedOut extends ServiceUnavailable {
+  constructor(timeoutMs: number) {
+    super(`The search took longer than ${timeoutMs} ms and was stopped; search for more specific words`);
+  }
+}

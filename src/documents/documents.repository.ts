@@ -5,6 +5,8 @@ import type { TextChunk } from './chunking/chunk-text.js';
 import { DocumentEntity } from './entities/document.entity.js';
 
 const UNIQUE_VIOLATION = '23505';
+// The key space of the advisory locks that serialize one user's reservations (the user is the second key).
+const RESERVATION_LOCK = 0x646f63;
 // Chunks go in as one JSON parameter per statement. Encoding a batch (JSON.stringify, then pg's UTF-8 copy) runs on
 // the event loop, so a batch is kept to a few hundred KB: a few ms of work between two awaits, about a hundred
 // statements for a 25 MiB document.
@@ -12,6 +14,13 @@ const BATCH_CHARS = 256_000;
 const BATCH_ROWS = 250;
 
 export type NewDocument = Pick<DocumentEntity, 'userId' | 'title' | 'mimeType' | 'sizeBytes' | 'sha256' | 'textLength'>;
+
+export type Reservation =
+  | { kind: 'reserved'; document: DocumentEntity }
+  /** The user already has a document of these bytes (perhaps still being stored). */
+  | { kind: 'duplicate' }
+  /** Storing it would take the user past `maxPassagesPerUser`; `stored` is what they have now. */
+  | { kind: 'over-quota'; stored: number };
 
 /** The entity's fields a document response shows (an upload's answer is mapped from its entity). */
 export type DocumentSummary = Pick<
@@ -37,9 +46,10 @@ export interface DocumentSummaryRow {
 const SUMMARY_COLUMNS = `id, title, mime_type, size_bytes, chunk_count, status,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at`;
 
+// Readers see a document only once all its passages are stored (see `reserve`): `status = 'ready'` everywhere.
 const FIND_OWNED = statement(
   'documents_find_owned',
-  `SELECT ${SUMMARY_COLUMNS} FROM documents WHERE id = $1 AND user_id = $2`,
+  `SELECT ${SUMMARY_COLUMNS} FROM documents WHERE id = $1 AND user_id = $2 AND status = 'ready'`,
 );
 
 /**
@@ -50,7 +60,7 @@ const FIND_OWNED = statement(
 export const LIST_OWNED = statement(
   'documents_list_owned',
   `SELECT ${SUMMARY_COLUMNS}
-   FROM documents d WHERE d.user_id = $1
+   FROM documents d WHERE d.user_id = $1 AND d.status = 'ready'
    ORDER BY d.created_at DESC, d.id DESC
    LIMIT $2 OFFSET $3`,
 );
@@ -87,33 +97,66 @@ export class DocumentsRepository {
 
   /** Deletes the caller's document (its chunks cascade); false when there is none of that id for this user. */
   async deleteOwned(userId: string, id: string): Promise<boolean> {
-    const result = await this.documents.delete({ id, userId });
+    const result = await this.documents.delete({ id, userId, status: 'ready' });
     return (result.affected ?? 0) > 0;
   }
 
   /**
-   * Stores a document and all its chunks in one transaction, so a reader never sees a half-indexed document.
-   * Resolves `undefined` when the same user already has these bytes (decided by the unique index, not a read).
+   * The first step of storing a document: its row, `processing` (invisible to lists, gets and searches) and counting
+   * its passages against the user's quota. One user's reservations are serialized by an advisory lock held for this
+   * short transaction, so two uploads cannot both fit in the last of the quota. Duplicates are decided by the
+   * unique index on (user, sha256), not by a read.
    */
-  async createWithChunks(
-    doc: NewDocument,
-    chunks: TextChunk[],
-    searchLanguage: string,
-  ): Promise<DocumentEntity | undefined> {
+  async reserve(doc: NewDocument, passages: number, maxPassagesPerUser: number): Promise<Reservation> {
     try {
-      return await this.dataSource.transaction(async (em) => {
-        const saved = await em.save(em.create(DocumentEntity, { ...doc, status: 'ready', chunkCount: chunks.length }));
-        for (const batch of batches(chunks)) await insertChunks(em, saved, batch, searchLanguage);
-        return saved;
+      return await this.dataSource.transaction(async (em): Promise<Reservation> => {
+        await em.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [RESERVATION_LOCK, doc.userId]);
+        const [{ stored }] = await em.query<Array<{ stored: number }>>(
+          `SELECT COALESCE(sum(chunk_count), 0)::int AS stored FROM documents WHERE user_id = $1`,
+          [doc.userId],
+        );
+        if (stored + passages > maxPassagesPerUser) return { kind: 'over-quota', stored };
+        const document = await em.save(
+          em.create(DocumentEntity, { ...doc, status: 'processing', chunkCount: passages }),
+        );
+        return { kind: 'reserved', document };
       });
     } catch (err) {
       if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === UNIQUE_VIOLATION)
-        return undefined;
+        return { kind: 'duplicate' };
       throw err;
     }
   }
-}
 
+  /**
+   * Stores a reserved document's passages, one batch per statement, each committed on its own: on embedded PGlite,
+   * whose single connection every request shares, a large document then holds it for one batch at a time (a few
+   * milliseconds), and the requests queued meanwhile run between two batches.
+   */
+  async insertChunks(doc: DocumentEntity, chunks: TextChunk[], searchLanguage: string): Promise<void> {
+    for (const batch of batches(chunks)) await insertChunks(this.dataSource.manager, doc, batch, searchLanguage);
+  }
+
+  /** Makes a fully stored document visible; false if it is no longer there to publish. */
+  async markReady(id: string): Promise<boolean> {
+    const result = await this.documents.update({ id, status: 'processing' }, { status: 'ready' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Removes a document whose storing failed, with whatever passages it got. */
+  async discard(id: string): Promise<void> {
+    await this.documents.delete({ id, status: 'processing' });
+  }
+
+  /** Removes documents left `processing` (by a crash mid-upload) created more than `olderThanMs` ago. */
+  async discardStale(olderThanMs: number): Promise<number> {
+    const [, affected] = await this.dataSource.query(
+      `DELETE FROM documents WHERE status = 'processing' AND created_at < now() - make_interval(secs => $1)`,
+      [olderThanMs / 1000],
+    );
+    return Number(affected ?? 0);
+  }
+}
 function* batches(chunks: TextChunk[]): Generator<TextChunk[]> {
   let batch: TextChunk[] = [];
   let chars = 0;

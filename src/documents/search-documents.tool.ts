@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AgentTool } from '../agents/tools/agent-tool.decorator.js';
 import type { ToolContext } from '../agents/tools/tool-context.js';
 import { ToolError } from '../agents/tools/tool.error.js';
-import { DocumentSearchService } from './search/document-search.service.js';
+import { SearchTimedOut } from './documents.errors.js';
+import { DocumentSearchService, type SearchPage } from './search/document-search.service.js';
 
 export const SearchDocumentsInput = z.object({
   query: z
@@ -53,10 +54,17 @@ export class SearchDocumentsTool {
     const parsed = SearchDocumentsInput.safeParse(input);
     if (!parsed.success) throw new ToolError('INVALID_INPUT', z.prettifyError(parsed.error));
     ctx.signal.throwIfAborted();
-    const { hits, total, totalIsLowerBound } = await this.searchService.search(ctx.userId, parsed.data.query, {
-      limit: parsed.data.max_results,
-      offset: 0,
-    });
+    let page: SearchPage;
+    try {
+      page = await this.searchService.search(ctx.userId, parsed.data.query, {
+        limit: parsed.data.max_results,
+        offset: 0,
+      });
+    } catch (err) {
+      if (err instanceof SearchTimedOut) throw new ToolError('TIMEOUT', `${err.message}.`);
+      throw err;
+    }
+    const { hits, total, totalIsLowerBound } = page;
     ctx.signal.throwIfAborted();
     return {
       total,

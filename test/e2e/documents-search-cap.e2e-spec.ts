@@ -11,11 +11,16 @@ import { sentence } from '../fixtures/documents/text.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-/** One chunk per section (chunks never span a heading); `walrus` occurs `1 + i % 4` times in section i. */
+/**
+ * One chunk per section (chunks never span a heading, and each section is long enough not to be merged with the
+ * next); `walrus` occurs `1 + i % 4` times in section i.
+ */
 function sections(word: string, count: number, from: number): string {
   return Array.from(
     { length: count },
-    (_, i) => `## Part ${from + i}\n\n${`${word} `.repeat(1 + (i % 4))}${sentence(from + i)}`,
+    (_, i) =>
+      `## Part ${from + i}\n\n${`${word} `.repeat(1 + (i % 4))}${sentence(from + i)} ` +
+      `${sentence(from + i + 5000)} ${sentence(from + i + 9000)}`,
   ).join('\n\n');
 }
 

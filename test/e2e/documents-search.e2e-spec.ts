@@ -149,6 +149,10 @@ describe('Documents: search and chunking (e2e)', () => {
   });
 
   describe('chunk boundaries', () => {
+    // Sections of a few sentences: shorter ones (a heading and a line) are merged with their neighbours.
+    const FORKLIFTS = `Only certified staff drive forklifts. ${paragraphs(1, 3, 7000)[0]}`;
+    const OFFICE = `The office opens at nine. ${paragraphs(1, 3, 8000)[0]}`;
+
     it('splits on headings and paragraphs with bounded size, overlap, exact offsets and heading paths', async () => {
       const long = paragraphs(8, 6, 2000); // ~4 KB: several chunks under one heading
       const source = [
@@ -159,11 +163,11 @@ describe('Documents: search and chunking (e2e)', () => {
         ...long.flatMap((p) => [p, '']),
         '### Forklifts',
         '',
-        'Only certified staff drive forklifts.',
+        FORKLIFTS,
         '',
         '## Office',
         '',
-        'The office opens at nine.',
+        OFFICE,
       ].join('\n');
       const doc = await createDocument(t, user, source, 'Manual');
       const chunks = await chunksOf(t, doc.id);
@@ -185,11 +189,11 @@ describe('Documents: search and chunking (e2e)', () => {
       }
       expect(chunks.at(-2)).toMatchObject({
         heading_path: ['Operations manual', 'Warehouse', 'Forklifts'],
-        text: '### Forklifts\n\nOnly certified staff drive forklifts.',
+        text: `### Forklifts\n\n${FORKLIFTS}`,
       });
       expect(chunks.at(-1)).toMatchObject({
         heading_path: ['Operations manual', 'Office'],
-        text: '## Office\n\nThe office opens at nine.',
+        text: `## Office\n\n${OFFICE}`,
       });
       // A heading is never inside a chunk that started under another one.
       const forklifts = source.indexOf('### Forklifts');

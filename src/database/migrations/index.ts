@@ -5,6 +5,7 @@ import { AddRunIdempotencyKey1763800000300 } from './1763800000300-add-run-idemp
 import { KeepChunkTsvectorInline1763800000400 } from './1763800000400-keep-chunk-tsvector-inline.js';
 import { IndexChunksByUserDocument1763800000500 } from './1763800000500-index-chunks-by-user-document.js';
 import { DurableRuns1763800000600 } from './1763800000600-durable-runs.js';
+import { SmallChunkGinPendingList1763800000620 } from './1763800000620-small-chunk-gin-pending-list.js';
 import { NormalizeUserEmails1763800000650 } from './1763800000650-normalize-user-emails.js';
 import { CreateAuthSessions1763800000660 } from './1763800000660-create-auth-sessions.js';
 import { ConversationMembers1763800000700 } from './1763800000700-conversation-members.js';
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   KeepChunkTsvectorInline1763800000400,
   IndexChunksByUserDocument1763800000500,
   DurableRuns1763800000600,
+  SmallChunkGinPendingList1763800000620,
   NormalizeUserEmails1763800000650,
   CreateAuthSessions1763800000660,
   ConversationMembers1763800000700,

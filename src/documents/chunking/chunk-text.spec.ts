@@ -1,4 +1,4 @@
-import { chunkText, DEFAULT_CHUNK_OPTIONS, type TextChunk } from './chunk-text.js';
+import { ChunkLimitExceeded, chunkText, DEFAULT_CHUNK_OPTIONS, type TextChunk } from './chunk-text.js';
 
 const sentence = (i: number) => `Sentence number ${i} talks about topic ${i % 7} in a calm and measured way. `;
 const paragraph = (from: number, count: number) =>
@@ -68,20 +68,22 @@ describe('chunkText', () => {
   });
 
   describe('Markdown structure', () => {
+    // Three sentences, ~225 characters: long enough (minSectionChars) for a section to stay a passage of its own.
+    const body = (from: number) => paragraph(from, 3);
     const doc = [
       '# Guide',
       '',
       '## Install',
       '',
-      'Run the installer.',
+      body(0),
       '',
       '### Linux',
       '',
-      'Use the package manager.',
+      body(10),
       '',
       '## Usage',
       '',
-      'Start it.',
+      body(20),
       '',
       '```sh',
       '# not a heading, a shell comment',
@@ -92,7 +94,7 @@ describe('chunkText', () => {
       '',
       '# Appendix',
       '',
-      'Extra notes.',
+      body(30),
     ].join('\n');
 
     it('starts a chunk at every heading and records the heading path', () => {
@@ -105,8 +107,8 @@ describe('chunkText', () => {
         ['Appendix'],
       ]);
       // An empty parent heading is folded into its first child rather than becoming a chunk of its own.
-      expect(chunks[0].text).toBe('# Guide\n\n## Install\n\nRun the installer.');
-      expect(chunks[1].text).toBe('### Linux\n\nUse the package manager.');
+      expect(chunks[0].text).toBe(`# Guide\n\n## Install\n\n${body(0)}`);
+      expect(chunks[1].text).toBe(`### Linux\n\n${body(10)}`);
     });
 
     it('ignores # lines inside fenced code', () => {
@@ -126,8 +128,37 @@ describe('chunkText', () => {
     });
 
     it('pops deeper headings when a shallower one follows', () => {
-      const chunks = chunkText('# A\n\na\n\n### Deep\n\nd\n\n## B\n\nb', { markdown: true });
+      const source = `# A\n\n${body(0)}\n\n### Deep\n\n${body(10)}\n\n## B\n\n${body(20)}`;
+      const chunks = chunkText(source, { markdown: true });
       expect(chunks.map((c) => c.headingPath)).toEqual([['A'], ['A', 'Deep'], ['A', 'B']]);
+    });
+
+    it('merges sections shorter than minSectionChars into passages of at least that size', () => {
+      const glossary = Array.from({ length: 40 }, (_, i) => `## Term ${i}\n\nTerm ${i} means thing ${i}.`);
+      const source = `# Glossary\n\n${glossary.join('\n\n')}`;
+      const chunks = chunkText(source, { markdown: true });
+      expectWellFormed(source, chunks);
+      expect(chunks.length).toBeLessThan(10);
+      for (const c of chunks) expect(c.text.length).toBeGreaterThanOrEqual(DEFAULT_CHUNK_OPTIONS.minSectionChars);
+      // A merged passage keeps the headings its sections share, and every heading line stays in some passage.
+      expect(chunks.every((c) => c.headingPath.join('/') === 'Glossary')).toBe(true);
+      for (let i = 0; i < 40; i++) expect(chunks.some((c) => c.text.includes(`## Term ${i}\n`))).toBe(true);
+    });
+
+    it('does not turn a file of one heading per line into one passage per line', () => {
+      const source = Array.from({ length: 20_000 }, (_, i) => `# h${i}`).join('\n');
+      const chunks = chunkText(source, { markdown: true });
+      expectWellFormed(source, chunks);
+      expect(chunks.length).toBeLessThanOrEqual(Math.ceil(source.length / DEFAULT_CHUNK_OPTIONS.minSectionChars));
+    });
+
+    it('joins a short section to the one before it when a long one follows it', () => {
+      const long = paragraph(100, 30); // longer than one chunk: nothing can join it
+      const source = `# A\n\n${body(0)}\n\n# Short\n\nOne line.\n\n# Long\n\n${long}`;
+      const chunks = chunkText(source, { markdown: true });
+      expectWellFormed(source, chunks);
+      expect(chunks[0]).toMatchObject({ headingPath: [], text: `# A\n\n${body(0)}\n\n# Short\n\nOne line.` });
+      expect(chunks.slice(1).every((c) => c.headingPath[0] === 'Long')).toBe(true);
     });
 
     it('treats # lines as text when the document is not Markdown', () => {
@@ -135,6 +166,14 @@ describe('chunkText', () => {
       expect(chunks).toHaveLength(1);
       expect(chunks[0].headingPath).toEqual([]);
     });
+  });
+
+  it('stops with ChunkLimitExceeded as soon as the text makes more than maxChunks passages', () => {
+    const source = paragraph(0, 200);
+    const all = chunkText(source);
+    expect(chunkText(source, { maxChunks: all.length })).toEqual(all);
+    expect(() => chunkText(source, { maxChunks: all.length - 1 })).toThrow(ChunkLimitExceeded);
+    expect(() => chunkText(source, { maxChunks: 3 })).toThrow('more than 3 passages');
   });
 
   it('honours custom bounds and rejects inconsistent ones', () => {

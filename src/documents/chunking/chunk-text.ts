@@ -1,4 +1,4 @@
-import { splitSections } from './split-sections.js';
+import { mergeSmallSections, splitSections } from './split-sections.js';
 
 export interface ChunkOptions {
   /** Upper bound on a chunk's length (UTF-16 code units). */
@@ -9,6 +9,22 @@ export interface ChunkOptions {
   overlapChars: number;
   /** Treat `#` lines as headings (Markdown and the Markdown-like text extracted from HTML, DOCX and PDF). */
   markdown: boolean;
+  /**
+   * A section shorter than this is merged with the sections after it (or, last, before it) while they fit in one
+   * chunk: a heading with a line under it is not a passage of its own, and a file of one heading per line does not
+   * become one passage per line.
+   */
+  minSectionChars: number;
+  /** More chunks than this throws `ChunkLimitExceeded`, as soon as the next one is found. */
+  maxChunks: number;
+}
+
+/** The text makes more chunks than `maxChunks` allows. */
+export class ChunkLimitExceeded extends Error {
+  constructor(readonly maxChunks: number) {
+    super(`The text makes more than ${maxChunks} passages`);
+    this.name = 'ChunkLimitExceeded';
+  }
 }
 
 export interface TextChunk {
@@ -27,6 +43,8 @@ export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = {
   minChars: 500,
   overlapChars: 150,
   markdown: false,
+  minSectionChars: 200,
+  maxChunks: Infinity,
 };
 
 // Break candidates in order of preference; each regex finds the boundary *positions* inside a window.
@@ -109,9 +127,9 @@ function splitSpan(text: string, start: number, end: number, opts: ChunkOptions)
 }
 
 /**
- * Splits extracted text into bounded, overlapping passages that follow its structure: never across a heading,
- * preferably at a paragraph break, else a line break, a sentence end or a space. Each chunk keeps its ordinal,
- * its offsets into `text` and its heading path.
+ * Splits extracted text into bounded, overlapping passages that follow its structure: never across a heading (short
+ * sections aside, which are merged with their neighbours), preferably at a paragraph break, else a line break, a
+ * sentence end or a space. Each chunk keeps its ordinal, its offsets into `text` and its heading path.
  */
 export function chunkText(text: string, options: Partial<ChunkOptions> = {}): TextChunk[] {
   const opts = { ...DEFAULT_CHUNK_OPTIONS, ...options };
@@ -119,8 +137,10 @@ export function chunkText(text: string, options: Partial<ChunkOptions> = {}): Te
     throw new RangeError('chunkText needs maxChars >= minChars > overlapChars');
   }
   const chunks: TextChunk[] = [];
-  for (const section of splitSections(text, opts.markdown)) {
+  const sections = mergeSmallSections(text, splitSections(text, opts.markdown), opts.minSectionChars, opts.maxChars);
+  for (const section of sections) {
     for (const [start, end] of splitSpan(text, section.start, section.end, opts)) {
+      if (chunks.length === opts.maxChunks) throw new ChunkLimitExceeded(opts.maxChunks);
       chunks.push({
         ordinal: chunks.length,
         text: text.slice(start, end),

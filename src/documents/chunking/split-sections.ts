@@ -65,3 +65,48 @@ export function splitSections(text: string, markdown: boolean): Section[] {
   sections.push(current);
   return sections.filter((s) => text.slice(s.start, s.end).trim() !== '');
 }
+
+const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x2028;
+
+/** The length of `text[start, end)` without its leading and trailing whitespace. */
+function trimmedLength(text: string, start: number, end: number): number {
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  return end - start;
+}
+
+function commonPrefix(a: string[], b: string[]): string[] {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
+}
+
+/**
+ * Joins sections shorter than `minChars` with the ones after them, as long as the joined span stays within
+ * `maxChars` (one chunk); a short section that cannot join the next (a long one follows) joins the one before it if
+ * that fits. A joined section keeps the headings its parts share. Sections already long enough are left alone, so a
+ * document of real sections chunks as before, while one heading per line no longer means one passage per line.
+ */
+export function mergeSmallSections(text: string, sections: Section[], minChars: number, maxChars: number): Section[] {
+  const size = (s: Section) => trimmedLength(text, s.start, s.end);
+  const join = (a: Section, b: Section): Section => ({
+    start: a.start,
+    end: b.end,
+    headingPath: commonPrefix(a.headingPath, b.headingPath),
+  });
+  const fits = (a: Section, b: Section) => trimmedLength(text, a.start, b.end) <= maxChars;
+
+  const forward: Section[] = [];
+  for (const section of sections) {
+    const last = forward.at(-1);
+    if (last && size(last) < minChars && fits(last, section)) forward[forward.length - 1] = join(last, section);
+    else forward.push(section);
+  }
+  const merged: Section[] = [];
+  for (const section of forward) {
+    const last = merged.at(-1);
+    if (last && size(section) < minChars && fits(last, section)) merged[merged.length - 1] = join(last, section);
+    else merged.push(section);
+  }
+  return merged;
+}

@@ -1,6 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** `processing` and `failed` are reserved for asynchronous ingestion; uploads today are indexed before the reply. */
+/**
+ * `processing`: the row is reserved and its passages are being stored, in several short statements; only `ready`
+ * documents are listed, shown or searched. `failed` is reserved for asynchronous ingestion.
+ */
 export type DocumentStatus = 'processing' | 'ready' | 'failed';
 
 @Entity({ name: 'documents' })

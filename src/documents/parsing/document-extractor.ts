@@ -1,10 +1,10 @@
-import { UnprocessableDocument, UnsupportedDocumentType } from '../documents.errors.js';
+import { DocumentTooLarge, UnprocessableDocument, UnsupportedDocumentType } from '../documents.errors.js';
 import { Injectable } from '@nestjs/common';
 import type { TextChunk } from '../chunking/chunk-text.js';
 import { detectDocumentFormat } from './detect-document-format.js';
 import { MIME_TYPES, type DocumentKind } from './document-kind.js';
 import { ParseFailed } from './parse-failed.error.js';
-import { ParserPool } from './parser-pool.js';
+import { ParserPool, type ParseOptions } from './parser-pool.js';
 import type { PreparedText } from './text-pipeline.js';
 
 export interface ExtractedDocument {
@@ -33,16 +33,18 @@ const NO_TEXT: Record<DocumentKind, string> = {
 export class DocumentExtractor {
   constructor(private readonly pool: ParserPool) {}
 
-  async extract(bytes: Uint8Array, declaredMime?: string): Promise<ExtractedDocument> {
+  async extract(bytes: Uint8Array, declaredMime?: string, options: ParseOptions = {}): Promise<ExtractedDocument> {
     const format = await detectDocumentFormat(bytes);
     let prepared: PreparedText;
     try {
       prepared = await this.pool.parse(
         format.kind === 'text' ? { kind: 'text', bytes, declaredMime } : { kind: format.kind, bytes },
+        options,
       );
     } catch (err) {
       if (!(err instanceof ParseFailed)) throw err;
       if (err.reason === 'UNSUPPORTED') throw new UnsupportedDocumentType(err.message);
+      if (err.reason === 'TOO_LARGE') throw new DocumentTooLarge(err.message);
       throw new UnprocessableDocument(err.message);
     }
     // file-type calls anything opening with `<?xml` XML: XHTML is read, other XML is not.

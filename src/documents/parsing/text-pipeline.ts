@@ -1,4 +1,6 @@
 import { chunkText, type TextChunk } from '../chunking/chunk-text.js';
+
+export { ChunkLimitExceeded } from '../chunking/chunk-text.js';
 import { decodeText } from './decode-text.js';
 import type { DocumentKind } from './document-kind.js';
 import { normalizeText } from './normalize-text.js';
@@ -28,9 +30,19 @@ export function readTextDocument(
   return text === undefined ? undefined : { kind: sniffTextKind(text, declaredMime), text };
 }
 
-/** Extracted text to what is stored: its canonical form and its passages (headings count for all but plain text). */
-export function prepareText(kind: DocumentKind, extracted: string, title?: string): PreparedText {
+/**
+ * Extracted text to what is stored: its canonical form and its passages (headings count for all but plain text).
+ * Throws `ChunkLimitExceeded` as soon as the text makes more than `maxPassages` passages.
+ */
+export function prepareText(
+  kind: DocumentKind,
+  extracted: string,
+  title?: string,
+  maxPassages = Infinity,
+): PreparedText {
   const text = normalizeText(extracted);
-  const chunks = chunkText(text, { markdown: kind !== 'text' }).map(({ text: _text, ...span }) => span);
+  const chunks = chunkText(text, { markdown: kind !== 'text', maxChunks: maxPassages }).map(
+    ({ text: _text, ...span }) => span,
+  );
   return { kind, text, title, chunks };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { AppConfig } from '../../config/app-config.js';
 import { HIGHLIGHT_START, HIGHLIGHT_STOP, type SearchHit } from './search-hit.js';
 
 const HEADLINE_OPTIONS =
@@ -58,12 +59,16 @@ interface HitRow {
  * walk, bitmap and sort, parallel scan) picks the same ones: page 2 continues page 1, and a repeated tool call
  * returns the same passages. It also keeps other users out of the work: a sequential scan that stopped at the cap
  * in table order read every passage stored ahead of the caller's first match, other users' included.
+ *
+ * Passages of a document still being stored (`processing`) are left out before they take a candidate's place: the
+ * NOT IN is a hashed set of the caller's few unfinished documents, usually empty, checked per candidate.
  */
 const SEARCH_SQL = `
   WITH candidates AS (
     SELECT c.id, c.document_id, c.ordinal, ts_rank_cd(c.tsv, websearch_to_tsquery($2::regconfig, $3), 32) AS score
     FROM document_chunks c
     WHERE c.user_id = $1 AND c.tsv @@ websearch_to_tsquery($2::regconfig, $3)
+      AND c.document_id NOT IN (SELECT s.id FROM documents s WHERE s.user_id = $1 AND s.status <> 'ready')
     ORDER BY c.document_id, c.ordinal
     LIMIT $7
   ),
@@ -94,19 +99,38 @@ export function searchStatement(
   return [SEARCH_SQL, [userId, language, query, page.limit, page.offset, HEADLINE_OPTIONS, cap]];
 }
 
+const QUERY_CANCELED = '57014';
+
+/** PostgreSQL stopped a search at its statement timeout. */
+export class SearchTimeout extends Error {
+  constructor() {
+    super('The search statement ran past its timeout');
+    this.name = 'SearchTimeout';
+  }
+}
+
 /** Autovacuum's default analyze threshold: 50 rows plus 10% of the table changed since the last ANALYZE. */
 const ANALYZE_BASE_ROWS = 50;
 const ANALYZE_SCALE = 0.1;
 
 @Injectable()
 export class DocumentChunksRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   /**
    * Full-text search over one user's chunks: `websearch_to_tsquery` against the GIN-indexed tsvector, ranked by
    * `ts_rank_cd` (cover density, normalized to [0, 1)) among the first `cap` matches by (document, ordinal), ties
    * broken by document and ordinal.
    * Headlines are computed for the returned page only, since ts_headline re-parses the text.
+   *
+   * On PostgreSQL the statement runs in a transaction of its own with `statement_timeout` set for it alone (SET
+   * LOCAL), so no corpus holds a connection longer than `timeoutMs`; past it, `SearchTimeout`. PGlite accepts the
+   * setting but never interrupts a query (it has no timer signal), so there the statement runs as it is and the
+   * per-user passage limit is what bounds it. (Searching a large corpus in slices, one statement each, was measured
+   * and not kept: it held PGlite's connection a third as long per statement but made searches 2 to 20 times slower.)
    */
   async search(
     userId: string,
@@ -114,8 +138,24 @@ export class DocumentChunksRepository {
     language: string,
     page: { limit: number; offset: number },
     cap = RANKED_CANDIDATES_CAP,
+    timeoutMs?: number,
   ): Promise<RankedPage> {
-    const rows: HitRow[] = await this.dataSource.query(...searchStatement(userId, query, language, page, cap));
+    const [sql, values] = searchStatement(userId, query, language, page, cap);
+    let rows: HitRow[];
+    try {
+      rows =
+        timeoutMs === undefined || this.config.database.kind === 'pglite'
+          ? await this.dataSource.query(sql, values)
+          : await this.dataSource.transaction(async (em) => {
+              await em.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
+              return em.query<HitRow[]>(sql, values);
+            });
+    } catch (err) {
+      if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === QUERY_CANCELED) {
+        throw new SearchTimeout();
+      }
+      throw err;
+    }
     // An empty page (no match, or an offset past the matches) carries no count.
     const total = rows.length ? Number(rows[0].matched) : 0;
     return {

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../../config/app-config.js';
-import type { DocumentChunksRepository, RankedPage } from './document-chunks.repository.js';
+import { SearchTimedOut } from '../documents.errors.js';
+import { SearchTimeout, type DocumentChunksRepository, type RankedPage } from './document-chunks.repository.js';
 import { DocumentSearchService } from './document-search.service.js';
 import { HIGHLIGHT_START, HIGHLIGHT_STOP } from './search-hit.js';
 
@@ -20,11 +21,11 @@ const PAGE: RankedPage = {
   ],
 };
 
-function setup(analyze: () => Promise<boolean> = async () => false) {
-  const chunks = { search: jest.fn(async () => PAGE), analyzeIfStale: jest.fn(analyze) };
+function setup(analyze: () => Promise<boolean> = async () => false, search = async () => PAGE) {
+  const chunks = { search: jest.fn(search), analyzeIfStale: jest.fn(analyze) };
   const service = new DocumentSearchService(
     chunks as unknown as DocumentChunksRepository,
-    { searchLanguage: 'english' } as AppConfig,
+    { searchLanguage: 'english', documents: { searchTimeoutMs: 2500 } } as AppConfig,
   );
   return { service, chunks };
 }
@@ -35,7 +36,7 @@ describe('DocumentSearchService', () => {
   it('passes the lower-bound flag through and turns headlines into safe highlights', async () => {
     const { service, chunks } = setup();
     const page = await service.search('u1', 'walrus', { limit: 10, offset: 0 });
-    expect(chunks.search).toHaveBeenCalledWith('u1', 'walrus', 'english', { limit: 10, offset: 0 });
+    expect(chunks.search).toHaveBeenCalledWith('u1', 'walrus', 'english', { limit: 10, offset: 0 }, undefined, 2500);
     expect(page).toMatchObject({ total: 1000, totalIsLowerBound: true });
     expect(page.hits[0].highlight).toBe('a &lt;b&gt; <mark>walrus</mark>');
   });
@@ -79,5 +80,15 @@ describe('DocumentSearchService', () => {
     });
     await expect(service.search('u1', 'walrus', { limit: 10, offset: 0 })).resolves.toMatchObject({ total: 1000 });
     await expect(service.onModuleDestroy()).resolves.toBeUndefined();
+  });
+
+  it('turns a search stopped at its statement timeout into a 503 that names the limit', async () => {
+    const { service } = setup(undefined, async () => {
+      throw new SearchTimeout();
+    });
+    const search = service.search('u1', 'walrus', { limit: 10, offset: 0 });
+    await expect(search).rejects.toBeInstanceOf(SearchTimedOut);
+    await expect(search).rejects.toMatchObject({ status: 503, message: expect.stringContaining('2500 ms') });
+    await service.onModuleDestroy();
   });
 });

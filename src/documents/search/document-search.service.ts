@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { DocumentChunksRepository } from './document-chunks.repository.js';
+import { SearchTimedOut } from '../documents.errors.js';
+import { DocumentChunksRepository, SearchTimeout, type RankedPage } from './document-chunks.repository.js';
 import { HIGHLIGHT_START, HIGHLIGHT_STOP, type SearchHit } from './search-hit.js';
 
 export interface SearchPage {
@@ -46,14 +47,19 @@ export class DocumentSearchService implements OnModuleDestroy {
     private readonly config: AppConfig,
   ) {}
 
+  /** Throws `SearchTimedOut` (503) when the search runs past SEARCH_TIMEOUT_MS. */
   async search(userId: string, query: string, page: { limit: number; offset: number }): Promise<SearchPage> {
-    const { hits, total, totalIsLowerBound } = await this.chunks.search(
-      userId,
-      query,
-      this.config.searchLanguage,
-      page,
-    );
-    this.refreshStatisticsSoon();
+    const { searchTimeoutMs } = this.config.documents;
+    let ranked: RankedPage;
+    try {
+      ranked = await this.chunks.search(userId, query, this.config.searchLanguage, page, undefined, searchTimeoutMs);
+    } catch (err) {
+      if (err instanceof SearchTimeout) throw new SearchTimedOut(searchTimeoutMs);
+      throw err;
+    } finally {
+      this.refreshStatisticsSoon();
+    }
+    const { hits, total, totalIsLowerBound } = ranked;
     return {
       total,
       totalIsLowerBound,

@@ -1,5 +1,6 @@
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { ParseFailure } from './parse-failure.mjs';
+import { checkPdfLimits } from './pdf-limits.mjs';
 
 // A line this much larger than the body text, and short, is taken for a heading.
 const HEADING_SIZE_RATIO = 1.2;
@@ -82,8 +83,12 @@ function layout(lines) {
   return out.replace(/\n{3,}/g, '\n\n').trim();
 }
 
-/** The text layer of a PDF (pdf.js), page by page. Pages that fail to parse are skipped if others succeed. */
-export async function extractPdf(bytes) {
+/**
+ * The text layer of a PDF (pdf.js), page by page. Pages that fail to parse are skipped if others succeed. The streams'
+ * decompressed sizes and text operators are checked first, and the page count before any page is read.
+ */
+export async function extractPdf(bytes, limits) {
+  checkPdfLimits(bytes, limits);
   let doc;
   try {
     doc = await getDocument({
@@ -98,6 +103,13 @@ export async function extractPdf(bytes) {
     throw new ParseFailure('CORRUPT', 'The PDF is corrupt or truncated and could not be read');
   }
   try {
+    if (doc.numPages > limits.maxPdfPages) {
+      throw new ParseFailure(
+        'TOO_LARGE',
+        `The PDF has ${doc.numPages.toLocaleString('en-US')} pages; at most ` +
+          `${limits.maxPdfPages.toLocaleString('en-US')} are read (the limit for one document)`,
+      );
+    }
     const lines = [];
     let failedPages = 0;
     for (let n = 1; n <= doc.numPages; n++) {

@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { ParseFailure } from './parse-failure.mjs';
 
 // Elements whose content is never visible text.
 const HIDDEN = new Set([
@@ -88,9 +89,14 @@ class MarkdownWriter {
   }
 }
 
-/** HTML to Markdown-like plain text with a real (forgiving, spec-following) parser; returns the `<title>` too. */
-export function htmlToMarkdown(html) {
+/**
+ * HTML to Markdown-like plain text with a real (forgiving, spec-following) parser; returns the `<title>` too.
+ * Elements open inside one another past `maxHtmlDepth` are refused: the parser's work per tag grows with the number
+ * of open elements, so thousands of unclosed tags made parsing time grow much faster than the file.
+ */
+export function htmlToMarkdown(html, { maxHtmlDepth }) {
   const out = new MarkdownWriter();
+  let depth = 0;
   let hidden = 0;
   let pre = 0;
   let heading = 0;
@@ -101,6 +107,12 @@ export function htmlToMarkdown(html) {
   const parser = new Parser(
     {
       onopentag(name) {
+        if (++depth > maxHtmlDepth) {
+          throw new ParseFailure(
+            'TOO_LARGE',
+            `The HTML nests elements more than ${maxHtmlDepth} deep (the limit for one document)`,
+          );
+        }
         if (name === 'title') inTitle = true;
         if (HIDDEN.has(name)) hidden++;
         if (hidden) return;
@@ -132,6 +144,7 @@ export function htmlToMarkdown(html) {
         else if (!hidden) out.write(text, pre > 0);
       },
       onclosetag(name) {
+        depth--;
         if (name === 'title') inTitle = false;
         if (HIDDEN.has(name)) {
           hidden = Math.max(0, hidden - 1);
