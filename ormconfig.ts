@@ -7,7 +7,8 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { loadConfig } from './src/config/load-config.js';
 import { createDataSource } from './src/database/data-source.factory.js';
+import { ENTITIES } from './src/entities.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-export default createDataSource(loadConfig(process.env).database);
+export default createDataSource(loadConfig(process.env).database, ENTITIES);

@@ -1,14 +1,16 @@
 import { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { DatabaseConfig } from '../config/app-config.js';
-import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { PgliteDataSource } from './pglite-data-source.js';
 
+/** The entity classes of the app's features, handed in by the composition root (`src/entities.ts`). */
+export type EntityList = NonNullable<PostgresDataSourceOptions['entities']>;
+
 /** Options shared by the app and the TypeORM CLI. Schema changes happen through migrations only. */
-export function baseOptions(): Omit<PostgresDataSourceOptions, 'type'> {
+export function baseOptions(entities: EntityList = []): Omit<PostgresDataSourceOptions, 'type'> {
   return {
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsRun: false,
     migrationsTransactionMode: 'each',
@@ -18,10 +20,10 @@ export function baseOptions(): Omit<PostgresDataSourceOptions, 'type'> {
 }
 
 /** PostgreSQL through a `pg` pool when a URL is configured; embedded PGlite otherwise. Not yet initialized. */
-export async function createDataSource(db: DatabaseConfig): Promise<DataSource> {
-  if (db.kind === 'pglite') return PgliteDataSource.create(db.dataDir, baseOptions());
+export async function createDataSource(db: DatabaseConfig, entities: EntityList): Promise<DataSource> {
+  if (db.kind === 'pglite') return PgliteDataSource.create(db.dataDir, baseOptions(entities));
   return new DataSource({
-    ...baseOptions(),
+    ...baseOptions(entities),
     type: 'postgres',
     url: db.url,
     poolSize: db.poolSize,

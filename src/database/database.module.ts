@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseConfig } from '../config/app-config.js';
-import { baseOptions, createDataSource, initializeDataSource } from './data-source.factory.js';
+import { baseOptions, createDataSource, type EntityList, initializeDataSource } from './data-source.factory.js';
 import { PreparedStatements } from './prepared-statements.js';
 
 /**
@@ -11,7 +11,7 @@ import { PreparedStatements } from './prepared-statements.js';
  */
 @Module({})
 export class DatabaseModule {
-  static forRoot(database: DatabaseConfig): DynamicModule {
+  static forRoot(database: DatabaseConfig, entities: EntityList): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
@@ -20,8 +20,8 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           // A server that is still starting gets a few seconds; a wrong URL still fails boot quickly.
-          useFactory: () => ({ ...baseOptions(), type: 'postgres', retryAttempts: 3, retryDelay: 1000 }),
-          dataSourceFactory: async () => initializeDataSource(await createDataSource(database)),
+          useFactory: () => ({ ...baseOptions(entities), type: 'postgres', retryAttempts: 3, retryDelay: 1000 }),
+          dataSourceFactory: async () => initializeDataSource(await createDataSource(database, entities)),
         }),
       ],
     };
