@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-anthropic.server.js';
 import { artifactsDir } from '../support/artifacts.js';
-import { launchChromium } from '../support/browser.js';
+import { describeWithBrowser, launchChromium } from '../support/browser.js';
 import { startChatApp } from '../support/chat-app.js';
 import type { TestApp } from '../support/test-app.js';
 
 const HOST = 'playground.example.test';
 
 /** The playground as a person uses it, in headless Chromium: register, upload, chat with a tool call, cancel. */
-describe('The playground in headless Chromium (e2e)', () => {
+describeWithBrowser('The playground in headless Chromium (e2e)', () => {
   let t: TestApp;
   let llm: ScriptedAnthropic;
   let closeApp: () => Promise<void>;

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { artifactsDir } from '../support/artifacts.js';
-import { launchChromium } from '../support/browser.js';
+import { describeWithBrowser, launchChromium } from '../support/browser.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** A host name that is not loopback, so the browser treats the page as any plain-HTTP site on a network. */
 const HOST = 'agents.example.test';
 
-describe('Swagger UI in headless Chromium, over plain HTTP by a host name (e2e)', () => {
+describeWithBrowser('Swagger UI in headless Chromium, over plain HTTP by a host name (e2e)', () => {
   let t: TestApp;
   let alice: TestUser;
   let browser: Awaited<ReturnType<typeof launchChromium>>;

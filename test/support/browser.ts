@@ -8,6 +8,27 @@ import { chromium, type BrowserContext } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
+ * A suite that needs Chromium. Where there is none it is skipped, loudly, so that `npm test` passes on a bare
+ * machine; CI sets REQUIRE_BROWSER_TESTS=1 (and installs Chromium), and there a missing browser fails the run.
+ */
+export function describeWithBrowser(name: string, body: () => void): void {
+  if (existsSync(CHROMIUM)) {
+    describe(name, body);
+    return;
+  }
+  if (process.env.REQUIRE_BROWSER_TESTS === '1') {
+    describe(name, () => {
+      it('needs Chromium', () => {
+        throw new Error(`REQUIRE_BROWSER_TESTS=1 but there is no Chromium at ${CHROMIUM}`);
+      });
+    });
+    return;
+  }
+  console.warn(`SKIPPED ${name}: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+  describe.skip(name, body);
+}
+
+/**
  * Real headless Chromium, driven by playwright-core (which downloads nothing), with a fresh profile. `args` adds
  * switches, e.g. `--host-resolver-rules` to reach the app by a name that is not loopback.
  */
