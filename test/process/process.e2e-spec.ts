@@ -7,9 +7,19 @@ import { join } from 'node:path';
 const MAIN = join(__dirname, '../../dist/src/main.js');
 
 const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
+
+/** Kills what is still running and waits for it, so that its data directory can be removed. */
+async function killChildren(): Promise<void> {
+  const alive = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    alive.map((c) => {
+      const exited = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGKILL');
+      return exited;
+    }),
+  );
+}
+afterAll(killChildren);
 
 function run(env: Record<string, string>): {
   child: ChildProcess;
@@ -21,13 +31,15 @@ function run(env: Record<string, string>): {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
 
-async function waitForUrl(output: () => string, timeoutMs = 30_000): Promise<string> {
+// Creating a new embedded database takes a few seconds, and much longer on a loaded machine.
+async function waitForUrl(output: () => string, timeoutMs = 90_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const match = /"url":"(http:\/\/[^"]+)"/.exec(output());
@@ -47,7 +59,10 @@ describe('The server process (dist/src/main.js)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agent-proc-'));
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await killChildren();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('boots on embedded PGlite, serves, and exits 0 on SIGTERM', async () => {
     const proc = run({ PORT: '0', HOST: '127.0.0.1', PGLITE_DIR: join(dir, 'db'), LOG_LEVEL: 'info' });
@@ -58,7 +73,7 @@ describe('The server process (dist/src/main.js)', () => {
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
     expect(proc.output()).toContain('"signal":"SIGTERM"');
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to boot with one clear line when configuration is invalid', async () => {
     const proc = run({ NODE_ENV: 'production', PGLITE_DIR: 'memory://' });
