@@ -5,6 +5,7 @@ import { createUser, type TestUser } from '../support/factories.js';
 import { testRedisPrefix } from '../support/redis.js';
 import { provisionRestartableDatabase } from '../support/test-database.js';
 import type { TestApp } from '../support/test-app.js';
+import { until } from '../support/wait-for.js';
 
 interface Task {
   id: string;
@@ -21,16 +22,6 @@ interface Task {
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const ask = (content: string) => [{ role: 'user', content }];
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** `POST /api/tasks` … `GET /api/tasks/:id` on one process: the in-process queue on PGlite, BullMQ with Redis. */
 describe('Tasks (e2e)', () => {

@@ -15,6 +15,7 @@ import {
 } from '../support/server-process.js';
 import { streamChat } from '../support/sse.js';
 import { provisionDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/test-database.js';
+import { until } from '../support/wait-for.js';
 
 beforeAll(assertServerBuilt);
 afterAll(killAllServers);
@@ -26,16 +27,6 @@ interface Task {
   progress: number;
   result: Record<string, unknown> | null;
   error: { code: string } | null;
-}
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
 const describeScaledOut = TEST_DATABASE_URL ? describeWithRedis : describe.skip;

@@ -15,19 +15,10 @@ import {
 } from '../support/server-process.js';
 import { ask, finishedOf, followRun, type SseEvent, streamChat, textOf } from '../support/sse.js';
 import { provisionDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/test-database.js';
+import { until } from '../support/wait-for.js';
 
 beforeAll(assertServerBuilt);
 afterAll(killAllServers);
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 const describeScaledOut = TEST_DATABASE_URL ? describeWithRedis : describe.skip;
 

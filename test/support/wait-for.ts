@@ -7,3 +7,22 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number):
   }
   throw new Error(`not within ${timeoutMs} ms`);
 }
+
+/**
+ * Polls `check` every `everyMs` until it gives a value (a rejection counts as none yet); resolves with that value,
+ * or rejects naming `what` after `timeoutMs`.
+ */
+export async function until<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 25,
+): Promise<T> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
