@@ -5,6 +5,7 @@ import type { ScriptedAnthropic } from '../fixtures/scripted-anthropic/scripted-
 import { artifactsDir } from '../support/artifacts.js';
 import { describeWithBrowser, launchChromium } from '../support/browser.js';
 import { startChatApp } from '../support/chat-app.js';
+import { createUser } from '../support/factories.js';
 import type { TestApp } from '../support/test-app.js';
 
 const HOST = 'playground.example.test';
@@ -116,6 +117,28 @@ describeWithBrowser('The playground in headless Chromium (e2e)', () => {
     expect(await page.locator('.message.user', { hasText: 'a long one' }).count()).toBe(1);
     expect(llm.requests.filter((r) => !r.aborted)).toHaveLength(1);
     await page.screenshot({ path: join(shots, 'playground-resumed.png') });
+  });
+
+  it('shares the open conversation: the member is listed, reads it, and is removed again', async () => {
+    const friend = await createUser(t);
+    await page.locator('#conversations li a').first().click();
+    await page.waitForSelector('#share-form:not([hidden])');
+    await page.fill('#share-email', friend.email);
+    await page.selectOption('#share-role', 'viewer');
+    await page.click('#share');
+    const member = page.locator('#members li', { hasText: friend.email });
+    await member.waitFor();
+    expect(await member.textContent()).toContain('viewer');
+    await page.screenshot({ path: join(shots, 'playground-shared.png') });
+
+    const id = await page.locator('#conversations li.current').getAttribute('data-id');
+    const shared = (await t.http.get('/api/conversations').set(friend.auth).expect(200)).body as Array<{ id: string }>;
+    expect(shared.map((c) => c.id)).toEqual([id]);
+    await t.http.get(`/api/chat/${id}/history`).set(friend.auth).expect(200);
+
+    await member.locator('button').click();
+    await member.waitFor({ state: 'detached' });
+    await t.http.get(`/api/chat/${id}/history`).set(friend.auth).expect(404);
   });
 
   it('raised no error in the page', () => {

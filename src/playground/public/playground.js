@@ -176,6 +176,44 @@ function newConversation() {
   $('messages').replaceChildren();
   setStatus('');
   void refreshConversations();
+  void refreshMembers();
+}
+
+// ---- Sharing: the owner adds members, who then see the conversation and watch its runs
+
+async function refreshMembers() {
+  const id = state.conversationId;
+  $('share-form').hidden = !id;
+  $('members').replaceChildren();
+  if (!id) return;
+  const members = await apiJson(`/api/conversations/${id}/members`).catch(() => []);
+  if (id !== state.conversationId) return;
+  $('members').replaceChildren(
+    ...members.map((m) =>
+      el('li', { 'data-user-id': m.user_id }, `${m.email} · ${m.role}`, ' ', removeMemberButton(id, m)),
+    ),
+  );
+}
+
+function removeMemberButton(conversationId, member) {
+  const remove = async () => {
+    await api(`/api/conversations/${conversationId}/members/${member.user_id}`, { method: 'DELETE' });
+    await refreshMembers();
+  };
+  return el('button', { type: 'button', title: 'Remove', onclick: () => void remove().catch(showError) }, '×');
+}
+
+async function share(event) {
+  event.preventDefault();
+  if (!state.conversationId) return;
+  const json = { email: $('share-email').value, role: $('share-role').value };
+  try {
+    await apiJson(`/api/conversations/${state.conversationId}/members`, { method: 'POST', json });
+    $('share-email').value = '';
+    await refreshMembers();
+  } catch (err) {
+    showError(err);
+  }
 }
 
 /** A message bubble; an assistant's keeps its text, tool calls and a line of metadata apart. */
@@ -228,6 +266,7 @@ async function openConversation(id) {
     if (m.role === 'assistant') b.meta.textContent = m.status;
   }
   void refreshConversations();
+  void refreshMembers();
   return history;
 }
 
@@ -275,7 +314,10 @@ function apply(target, { id, data }) {
   }
   switch (e.type) {
     case 'run_started':
-      state.conversationId = e.conversation_id;
+      if (state.conversationId !== e.conversation_id) {
+        state.conversationId = e.conversation_id;
+        void refreshMembers();
+      }
       state.run = { runId: e.run_id, conversationId: e.conversation_id, lastEventId: id ?? 0 };
       save();
       setStatus(`${e.agent} · ${e.model} · streaming…`);
@@ -433,6 +475,7 @@ async function start() {
   $('new-chat').addEventListener('click', newConversation);
   $('chat-form').addEventListener('submit', (e) => void send(e));
   $('cancel').addEventListener('click', () => void cancel());
+  $('share-form').addEventListener('submit', (e) => void share(e));
 
   if (state.token) {
     await showApp().catch(() => signOut());
