@@ -4,7 +4,10 @@ import { SlidingWindowThrottlerStorage } from './sliding-window.storage.js';
 import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 
 describeWithRedis('RedisThrottlerStorage (real Redis)', () => {
-  const redis = testRedisClient();
+  let redis: ReturnType<typeof testRedisClient>;
+  beforeAll(() => {
+    redis = testRedisClient();
+  });
   afterAll(() => redis.quit());
 
   const keys = [
