@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client, DatabaseError, Pool } from 'pg';
 import { databaseFailure } from '../../common/errors/database-unavailable.js';
 import { PgliteWorker } from './pglite-worker.js';
-import { workerPgConfig } from './worker-pg-connection.js';
+import { workerPgConfig } from './pglite-wire-stream.js';
 
 /** The pool as TypeORM builds it for PGlite: `pg` with the worker's connection in place of a socket. */
 const poolOn = (worker: PgliteWorker) => new Pool(workerPgConfig(worker) as ConstructorParameters<typeof Pool>[0]);
@@ -115,6 +115,36 @@ describe('PgliteWorker: lifecycle', () => {
       await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives each new pg Client a fresh session: nothing prepared, no transaction left open by the last one', async () => {
+    const worker = await PgliteWorker.start('memory://');
+    const clientOn = () => new Client(workerPgConfig(worker) as ConstructorParameters<typeof Client>[0]);
+    const first = clientOn();
+    await first.connect();
+    await first.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)');
+    await first.query("INSERT INTO items VALUES (1, 'a'), (2, 'b')");
+    await first.query({ name: 'item_name', text: 'SELECT name FROM items WHERE id = $1', values: [1] });
+    await first.query('BEGIN');
+    await first.query('INSERT INTO items VALUES (9, $1)', ['dropped']);
+    await first.end();
+
+    const second = clientOn();
+    await second.connect();
+    try {
+      // The same name again: a session that still had it prepared would refuse the Parse.
+      const { rows } = await second.query({
+        name: 'item_name',
+        text: 'SELECT name FROM items WHERE id = $1',
+        values: [2],
+      });
+      expect(rows).toEqual([{ name: 'b' }]);
+      expect((await second.query('SELECT count(*)::int AS n FROM items WHERE id = 9')).rows).toEqual([{ n: 0 }]);
+      expect((await second.query('SELECT now() = statement_timestamp() AS outside')).rows).toEqual([{ outside: true }]);
+    } finally {
+      await second.end();
+      await worker.close();
     }
   });
 

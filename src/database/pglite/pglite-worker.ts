@@ -64,6 +64,11 @@ export class PgliteWorker {
     return this.gone !== undefined;
   }
 
+  /** Why calls fail now ("PGlite is closed…"); only meaningful once `closed`. */
+  closedReason(): Error {
+    return this.gone ?? closedError();
+  }
+
   /** Runs frontend protocol messages (one or more, in one buffer); resolves with the backend's raw answer. */
   async exec(messages: Uint8Array): Promise<Uint8Array> {
     // A buffer of its own can be handed over without a copy; a view into a shared one (Node's pool) must not be.

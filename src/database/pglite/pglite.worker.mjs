@@ -12,7 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 
 let db;
 try {
-  db = await PGlite.create(workerData.dataDir);
+  db = await PGlite.create(workerData.dataDir, workerData.options);
 } catch (err) {
   parentPort.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
 }
@@ -29,6 +29,10 @@ if (db) {
 async function handle(message) {
   try {
     if (message.type === 'exec') {
+      // A startup packet (its length's first byte is 0; every other frontend message starts with its type) opens a
+      // session for a new pg Client: it starts as a new server session would, with nothing prepared and no
+      // transaction left open by a Client that was dropped.
+      if (message.bytes[0] === 0) await resetSession();
       const answer = await exchange(message.bytes);
       // Handed over, not copied: the answer has a buffer of its own.
       parentPort.postMessage({ id: message.id, bytes: answer }, [answer.buffer]);
@@ -43,6 +47,11 @@ async function handle(message) {
   } catch (err) {
     parentPort.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
   }
+}
+
+async function resetSession() {
+  if (db.isInTransaction()) await db.exec('ROLLBACK');
+  await db.exec('DISCARD ALL');
 }
 
 /**
