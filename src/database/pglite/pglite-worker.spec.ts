@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, DatabaseError, Pool } from 'pg';
 import { databaseFailure } from '../../common/errors/database-unavailable.js';
+import { PGLITE_SETTINGS } from './pglite-settings.js';
 import { PgliteWorker } from './pglite-worker.js';
 import { workerPgConfig } from './pglite-wire-stream.js';
 
@@ -22,6 +23,13 @@ describe('PgliteWorker: embedded PostgreSQL in a worker thread, through the real
   afterAll(async () => {
     await pool.end();
     await worker.close();
+  });
+
+  it("runs with the app's PostgreSQL settings (PGLITE_SETTINGS), not PGlite's defaults", async () => {
+    for (const [name, value] of Object.entries(PGLITE_SETTINGS)) {
+      const { rows } = await pool.query(`SHOW ${name}`);
+      expect({ [name]: rows[0][name] }).toEqual({ [name]: value });
+    }
   });
 
   it('runs simple and extended-protocol queries, named statements included, with typed results', async () => {
