@@ -4,8 +4,7 @@
  * PostgreSQL allocates once, or at its peak, stays in the process for good. Figures: docs/PERFORMANCE.md.
  */
 export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
-  // PGlite's default is 128 MB, allocated (and touched) at start; 16 MB is PostgreSQL's minimum-sized default class
-  // and plenty for one session's working set.
+  // PGlite's default is 128 MB, allocated and touched at start; one session's working set needs far less.
   shared_buffers: '16MB',
   // Derived from shared_buffers otherwise (1/32); said here so the figure does not move with it.
   wal_buffers: '1MB',

@@ -42,7 +42,7 @@ export class PgliteWorker {
   static async start(dataDir: string): Promise<PgliteWorker> {
     const startParams = pgliteStartParams();
     // Creating a database runs initdb in a second PGlite inside PGlite's own: in the worker that then serves, its
-    // WebAssembly memories stayed in the process (about 450 MB). A thread of its own, ended after, gives them back.
+    // WebAssembly memories stayed in the process for good. A thread of its own, ended after, gives them back.
     if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
       await (await PgliteWorker.boot(dataDir, startParams, true)).terminate();
     }
