@@ -1,5 +1,3 @@
-// First: V8 flags must be set before the code they concern loads.
-import './v8-flags.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { PgliteWorker } from './pglite/pglite-worker.js';
-import { workerPgConfig } from './pglite/worker-pg-connection.js';
+import { workerPgConfig } from './pglite/pglite-wire-stream.js';
 
 /**
  * A DataSource over embedded PGlite, driven through the real `pg` driver so the same SQL, migrations and

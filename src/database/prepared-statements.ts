@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { DataSource, QueryFailedError } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { databaseFailure } from '../common/errors/database-unavailable.js';
+import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 
 /** A statement of a hot path: fixed text, and a name no other statement of the app has. */
@@ -26,57 +24,46 @@ export function statement(name: string, text: string): Statement {
 }
 
 /**
- * Runs the hot statements as named prepared statements on TypeORM's own pool: PostgreSQL parses, analyzes and plans
- * each once per connection instead of on every call (measured on the run-start statement: 680-730 µs of the
- * server's CPU unnamed, 420-450 µs named; the documents list 83-110 µs and 43-47 µs), and the call skips TypeORM's
- * per-query runner (created, connected, broadcast to, released). Failures come out as TypeORM's `QueryFailedError`,
- * the same shape every other query fails with, so the callers' conflict handling and the database-failure
- * classification treat both alike. With DATABASE_PREPARED_STATEMENTS=false the same text runs unnamed.
- *
- * Each call takes a pool connection of its own and commits on its own: not for statements inside a TypeORM
- * transaction (on embedded PGlite, with its one connection, such a call would wait for the transaction forever).
+ * Runs the hot statements as named prepared statements: PostgreSQL parses, analyzes and plans each once per
+ * connection instead of on every call (BENCHMARKS.md history has the figures; docs/PERFORMANCE.md the entry).
+ * Each runs on a connection TypeORM hands out through its public QueryRunner: the runner of the caller's
+ * transaction when a manager is passed (so a statement inside a transaction sees its writes and, on embedded PGlite
+ * with its one connection, does not wait for it forever), or a runner of its own, released after the call. The
+ * statement goes to the pg client the runner connected, as a pg query config (`{ name, text, values }`), which
+ * TypeORM's `query()` does not pass on. Failures come out as TypeORM's `QueryFailedError`, the same shape every
+ * other query fails with, so the callers' conflict handling and the database-failure classification treat both
+ * alike. With DATABASE_PREPARED_STATEMENTS=false the same text runs unnamed.
  */
 @Injectable()
 export class PreparedStatements {
-  private readonly pool: Pool;
   private readonly named: boolean;
 
-  constructor(@InjectDataSource() dataSource: DataSource, config: AppConfig) {
-    // The pg pool TypeORM opened (on PGlite too: the same driver over PGlite's in-process connection).
-    this.pool = (dataSource.driver as PostgresDriver).master as Pool;
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: AppConfig,
+  ) {
     this.named = config.database.preparedStatements;
   }
 
-  async rows<T extends QueryResultRow>(statement: Statement, values: unknown[]): Promise<T[]> {
-    // A pool that stays busy (DATABASE_POOL_TIMEOUT_MS) rejects here, as TypeORM's connect does: not a query error.
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    // A connection that fails while checked out emits 'error' on its client; unheard, that would end the process.
-    const onError = (err: Error) => (broken = err);
-    client.on('error', onError);
+  /** Runs `statement`; pass the transaction's manager to run it inside that transaction. */
+  async rows<T extends QueryResultRow>(statement: Statement, values: unknown[], manager?: EntityManager): Promise<T[]> {
+    const inTransaction = manager?.queryRunner;
+    const runner = inTransaction ?? this.dataSource.createQueryRunner();
     try {
-      const result = await client.query<T>(this.config(statement, values));
-      return result.rows;
-    } catch (err) {
-      // The server ended the session (terminated, shutting down) before the socket closes: not a connection to
-      // hand out again.
-      if (databaseFailure(err) === 'unavailable') broken ??= err as Error;
-      throw new QueryFailedError(statement.text, values, err as Error);
+      // A pool that stays busy (DATABASE_POOL_TIMEOUT_MS) rejects here, as TypeORM's own queries do: not a query error.
+      const client = (await runner.connect()) as PoolClient;
+      try {
+        return (await client.query<T>(this.config(statement, values))).rows;
+      } catch (err) {
+        throw new QueryFailedError(statement.text, values, err as Error);
+      }
     } finally {
-      release(client, onError, broken);
+      // A connection that broke meanwhile was already released by the runner, with its error (the pool drops it).
+      if (!inTransaction) await runner.release();
     }
   }
 
-  private config(statement: Statement, values: unknown[]) {
+  private config(statement: Statement, values: unknown[]): QueryConfig {
     return this.named ? { name: statement.name, text: statement.text, values } : { text: statement.text, values };
   }
-}
-
-/**
- * Back to the pool. A statement that failed (a conflict, a constraint) leaves a healthy connection, kept with the
- * statements it has prepared; one whose connection broke is handed back with the error, so the pool drops it.
- */
-function release(client: PoolClient, onError: (err: Error) => void, broken: Error | undefined): void {
-  client.removeListener('error', onError);
-  client.release(broken);
 }

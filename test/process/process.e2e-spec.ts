@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { SERVER_V8_FLAGS } from '../../src/v8-flags.js';
+
 const MAIN = join(__dirname, '../../dist/src/main.js');
 
 const children = new Set<ChildProcess>();
@@ -27,7 +29,7 @@ function run(env: Record<string, string>): {
   exited: Promise<number | null>;
 } {
   let out = '';
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...SERVER_V8_FLAGS, MAIN], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

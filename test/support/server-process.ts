@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVER_V8_FLAGS } from '../../src/v8-flags.js';
 
 /** The built server, as `npm start` runs it; `npm test` builds it first. */
 export const SERVER_MAIN = join(__dirname, '../../dist/src/main.js');
@@ -31,7 +32,7 @@ export function assertServerBuilt(): void {
 /** Spawns dist/src/main.js on a free loopback port with only the given environment (plus PATH). */
 export function spawnServer(env: Record<string, string>, bootTimeoutMs = 60_000): ServerProcess {
   let out = '';
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const child = spawn(process.execPath, [...SERVER_V8_FLAGS, SERVER_MAIN], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

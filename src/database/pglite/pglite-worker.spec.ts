@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, DatabaseError, Pool } from 'pg';
 import { databaseFailure } from '../../common/errors/database-unavailable.js';
+import { PGLITE_SETTINGS } from './pglite-settings.js';
 import { PgliteWorker } from './pglite-worker.js';
-import { workerPgConfig } from './worker-pg-connection.js';
+import { workerPgConfig } from './pglite-wire-stream.js';
 
 /** The pool as TypeORM builds it for PGlite: `pg` with the worker's connection in place of a socket. */
 const poolOn = (worker: PgliteWorker) => new Pool(workerPgConfig(worker) as ConstructorParameters<typeof Pool>[0]);
@@ -22,6 +23,13 @@ describe('PgliteWorker: embedded PostgreSQL in a worker thread, through the real
   afterAll(async () => {
     await pool.end();
     await worker.close();
+  });
+
+  it("runs with the app's PostgreSQL settings (PGLITE_SETTINGS), not PGlite's defaults", async () => {
+    for (const [name, value] of Object.entries(PGLITE_SETTINGS)) {
+      const { rows } = await pool.query(`SHOW ${name}`);
+      expect({ [name]: rows[0][name] }).toEqual({ [name]: value });
+    }
   });
 
   it('runs simple and extended-protocol queries, named statements included, with typed results', async () => {
@@ -115,6 +123,36 @@ describe('PgliteWorker: lifecycle', () => {
       await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives each new pg Client a fresh session: nothing prepared, no transaction left open by the last one', async () => {
+    const worker = await PgliteWorker.start('memory://');
+    const clientOn = () => new Client(workerPgConfig(worker) as ConstructorParameters<typeof Client>[0]);
+    const first = clientOn();
+    await first.connect();
+    await first.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)');
+    await first.query("INSERT INTO items VALUES (1, 'a'), (2, 'b')");
+    await first.query({ name: 'item_name', text: 'SELECT name FROM items WHERE id = $1', values: [1] });
+    await first.query('BEGIN');
+    await first.query('INSERT INTO items VALUES (9, $1)', ['dropped']);
+    await first.end();
+
+    const second = clientOn();
+    await second.connect();
+    try {
+      // The same name again: a session that still had it prepared would refuse the Parse.
+      const { rows } = await second.query({
+        name: 'item_name',
+        text: 'SELECT name FROM items WHERE id = $1',
+        values: [2],
+      });
+      expect(rows).toEqual([{ name: 'b' }]);
+      expect((await second.query('SELECT count(*)::int AS n FROM items WHERE id = 9')).rows).toEqual([{ n: 0 }]);
+      expect((await second.query('SELECT now() = statement_timestamp() AS outside')).rows).toEqual([{ outside: true }]);
+    } finally {
+      await second.end();
+      await worker.close();
     }
   });
 

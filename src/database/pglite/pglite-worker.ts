@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { pgliteStartParams } from './pglite-settings.js';
 
 // Resolved beside this file both in src/ (Jest) and in dist/src/ (nest-cli copies *.mjs as assets).
 const WORKER_FILE = join(__dirname, 'pglite.worker.mjs');
@@ -38,7 +40,17 @@ export class PgliteWorker {
 
   /** Starts the worker and opens (or creates) the database in `dataDir`; rejects with PGlite's reason if it cannot. */
   static async start(dataDir: string): Promise<PgliteWorker> {
-    const worker = new Worker(WORKER_FILE, { workerData: { dataDir } });
+    const startParams = pgliteStartParams();
+    // Creating a database runs initdb in a second PGlite inside PGlite's own: in the worker that then serves, its
+    // WebAssembly memories stayed in the process for good. A thread of its own, ended after, gives them back.
+    if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
+      await (await PgliteWorker.boot(dataDir, startParams, true)).terminate();
+    }
+    return new PgliteWorker(await PgliteWorker.boot(dataDir, startParams, false));
+  }
+
+  private static async boot(dataDir: string, startParams: string[], createOnly: boolean): Promise<Worker> {
+    const worker = new Worker(WORKER_FILE, { workerData: { dataDir, startParams, createOnly } });
     let onMessage!: (m: BootMessage) => void;
     let onError!: (err: Error) => void;
     let onExit!: (code: number) => void;
@@ -57,11 +69,16 @@ export class PgliteWorker {
       // Only these: Node's Worker keeps listeners of its own on itself (they ref its message port).
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     }
-    return new PgliteWorker(worker);
+    return worker;
   }
 
   get closed(): boolean {
     return this.gone !== undefined;
+  }
+
+  /** Why calls fail now ("PGlite is closed…"); only meaningful once `closed`. */
+  closedReason(): Error {
+    return this.gone ?? closedError();
   }
 
   /** Runs frontend protocol messages (one or more, in one buffer); resolves with the backend's raw answer. */

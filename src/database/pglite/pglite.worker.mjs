@@ -2,6 +2,8 @@
 // synchronous inside each call) run beside the event loop instead of on it. Plain ESM JavaScript on purpose, as
 // the document parsers' worker: a Worker loads this file directly with Node, both from dist/ and under Jest.
 //
+// workerData: { dataDir, startParams (added to PGlite's own), createOnly (create or open the database, close it, and
+// say 'ready') }.
 // Messages in: { type: 'exec', id, bytes } (frontend protocol messages, any number, one buffer),
 // { type: 'heap', id } and { type: 'close', id }. Out: { type: 'ready' } or { type: 'failed', message } once at
 // boot, then { id, bytes } (the backend's answer, raw), { id, heapUsed } (this thread's JS heap in use, bytes) or
@@ -12,12 +14,19 @@ import { PGlite } from '@electric-sql/pglite';
 
 let db;
 try {
-  db = await PGlite.create(workerData.dataDir);
+  db = await PGlite.create(workerData.dataDir, {
+    startParams: [...PGlite.defaultStartParams, ...workerData.startParams],
+  });
+  // Asked only to create the database: closed (flushed), then this thread is ended by its owner.
+  if (workerData.createOnly) await db.close();
 } catch (err) {
+  db = undefined;
   parentPort.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
 }
 
-if (db) {
+if (db && workerData.createOnly) {
+  parentPort.postMessage({ type: 'ready' });
+} else if (db) {
   // One request at a time, in order: PGlite is a single session, and the answers must come back as they were asked.
   let queue = Promise.resolve();
   parentPort.on('message', (message) => {
@@ -29,6 +38,10 @@ if (db) {
 async function handle(message) {
   try {
     if (message.type === 'exec') {
+      // A startup packet (its length's first byte is 0; every other frontend message starts with its type) opens a
+      // session for a new pg Client: it starts as a new server session would, with nothing prepared and no
+      // transaction left open by a Client that was dropped.
+      if (message.bytes[0] === 0) await resetSession();
       const answer = await exchange(message.bytes);
       // Handed over, not copied: the answer has a buffer of its own.
       parentPort.postMessage({ id: message.id, bytes: answer }, [answer.buffer]);
@@ -43,6 +56,11 @@ async function handle(message) {
   } catch (err) {
     parentPort.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
   }
+}
+
+async function resetSession() {
+  if (db.isInTransaction()) await db.exec('ROLLBACK');
+  await db.exec('DISCARD ALL');
 }
 
 /**

@@ -1,0 +1,16 @@
+/**
+ * PostgreSQL settings for embedded PGlite, on top of PGlite's own start parameters: sized for one process's one
+ * session, not for a server's. PGlite's memory is one WebAssembly memory that grows and never shrinks, so what
+ * PostgreSQL allocates once, or at its peak, stays in the process for good. Figures: docs/PERFORMANCE.md.
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  // PGlite's default is 128 MB, allocated and touched at start; one session's working set needs far less.
+  shared_buffers: '16MB',
+  // Derived from shared_buffers otherwise (1/32); said here so the figure does not move with it.
+  wal_buffers: '1MB',
+};
+
+/** PGlite start parameters (`-c name=value` pairs) for `PGLITE_SETTINGS`. */
+export function pgliteStartParams(settings: Readonly<Record<string, string>> = PGLITE_SETTINGS): string[] {
+  return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
