@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { DatabaseConfig } from '../config/app-config.js';
@@ -42,24 +43,26 @@ export async function closeOpenedDataSources(): Promise<void> {
   await Promise.allSettled(all.map((ds) => ds.destroy()));
 }
 
-/** The advisory lock instances of this service take for migrations and boot maintenance (any fixed key). */
+/** The advisory lock instances of this service take for migrations (any fixed key). */
 const BOOT_LOCK_KEY = 7_302_114_118;
 
 /**
  * Runs `work` while holding a PostgreSQL session advisory lock shared by every instance, so instances booting
- * together migrate (and do boot maintenance) one after the other: the second finds the work done. Embedded PGlite
- * belongs to one process and has one connection, which the lock would take from the work itself: no lock there.
+ * together migrate one after the other: the second finds the work done. The lock is held on a connection of its own,
+ * outside the pool, because the work needs the pool's connections (a pool of one would otherwise wait for itself);
+ * ending that session releases the lock, even when the work failed. Embedded PGlite belongs to one process: no lock.
  */
 export async function withBootLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   if (dataSource instanceof PgliteDataSource) return work();
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  const { url } = dataSource.options as PostgresDataSourceOptions;
+  const lock = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  lock.on('error', () => undefined); // a lost lock session surfaces through the work's own connections
+  await lock.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [BOOT_LOCK_KEY]);
+    await lock.query('SELECT pg_advisory_lock($1)', [BOOT_LOCK_KEY]);
     return await work();
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [BOOT_LOCK_KEY]).catch(() => undefined);
-    await runner.release();
+    await lock.end().catch(() => undefined);
   }
 }
 
