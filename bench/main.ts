@@ -9,27 +9,39 @@ import { describeMachine } from './machine.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions, type ScenarioName } from './options.js';
 import { failedRow, renderTable, tally, type Row } from './report.js';
 import { activeStreamsScenario } from './scenarios/active-streams.js';
+import { fanOutScenario } from './scenarios/fan-out.js';
 import { firstTokenScenario } from './scenarios/first-token.js';
+import { footprintScenario } from './scenarios/footprint.js';
 import { IDLE_PING_MS, idleStreamsScenario } from './scenarios/idle-streams.js';
 import { ingestionScenario } from './scenarios/ingestion.js';
+import { redisScenario } from './scenarios/redis.js';
 import { restScenario } from './scenarios/rest.js';
+import { resumeScenario } from './scenarios/resume.js';
 import { settle, type BenchContext, type ExtraApp, type Scenario } from './scenarios/scenario.js';
 import { searchScenario } from './scenarios/search.js';
+import { tasksScenario } from './scenarios/tasks.js';
+import { websocketScenario } from './scenarios/websocket.js';
 
 /**
  * Idle streams run early, on a fresh process, so their RSS growth is not absorbed by heap earlier loads left
  * behind; the 100k-passage search corpus is seeded last, so no other scenario runs against a large database.
  */
 const ORDER: Scenario[] = [
+  footprintScenario,
   idleStreamsScenario,
   firstTokenScenario,
+  websocketScenario,
+  resumeScenario,
+  fanOutScenario,
   activeStreamsScenario,
+  redisScenario,
+  tasksScenario,
   restScenario,
   ingestionScenario,
   searchScenario,
 ];
 
-/** Where an extra app on PostgreSQL goes on a PGlite run. */
+/** Where the footprint scenario finds a PostgreSQL server on a PGlite run. */
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The app as the bench runs it: production mode, quiet logs, limits out of the way of the load. */

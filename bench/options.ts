@@ -2,7 +2,20 @@ import type { Pacing } from './stream-targets.js';
 
 export type Mode = 'full' | 'smoke';
 
-export const SCENARIOS = ['idle', 'first-token', 'active', 'rest', 'ingestion', 'search'] as const;
+export const SCENARIOS = [
+  'footprint',
+  'idle',
+  'first-token',
+  'websocket',
+  'resume',
+  'fan-out',
+  'active',
+  'redis',
+  'tasks',
+  'rest',
+  'ingestion',
+  'search',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** How much of each scenario a mode runs. Targets are the same in every mode; only the counts shrink. */
@@ -10,11 +23,15 @@ export interface Sizes {
   /** Text deltas per scripted answer unless --deltas says otherwise (smoke keeps streams short). */
   deltas: number;
   firstToken: {
-    /** Sequential first-token samples per side (interleaved). */
+    /** Sequential first-token samples per side (interleaved); also the sample count of websocket, resume, redis. */
     sequential: number;
     concurrent: number;
     concurrentRounds: number;
   };
+  /** Seconds the footprint apps idle after boot before their RSS is read. */
+  footprintIdleS: number;
+  fanOut: { subscribers: number };
+  tasks: { count: number };
   active: { steps: number[]; streamMs: number };
   idle: { streams: number };
   /** Whole seconds: autocannon stops on its one-second tick, so shorter runs last a second anyway. */
@@ -36,6 +53,9 @@ const SIZES: Record<Mode, Sizes> = {
   full: {
     deltas: 64,
     firstToken: { sequential: 200, concurrent: 100, concurrentRounds: 4 },
+    footprintIdleS: 10,
+    fanOut: { subscribers: 50 },
+    tasks: { count: 400 },
     active: { steps: [100, 250, 500, 1000], streamMs: 6_000 },
     idle: { streams: 2_000 },
     rest: { durationS: 5, rounds: 2, connections: 32, warmupS: 1, halfRateS: 10, listUsers: 8 },
@@ -45,6 +65,9 @@ const SIZES: Record<Mode, Sizes> = {
   smoke: {
     deltas: 16,
     firstToken: { sequential: 6, concurrent: 10, concurrentRounds: 1 },
+    footprintIdleS: 2,
+    fanOut: { subscribers: 5 },
+    tasks: { count: 10 },
     active: { steps: [20], streamMs: 600 },
     idle: { streams: 50 },
     rest: { durationS: 1, rounds: 1, connections: 8, warmupS: 0, halfRateS: 1, listUsers: 2 },
