@@ -62,6 +62,8 @@ function appEnv(llmUrl: string, db: BenchDatabase, extra: Record<string, string>
     MAX_CONCURRENT_RUNS_PER_USER: '1000',
     MAX_CONCURRENT_RUNS_PER_ADDRESS: '100000',
     MAX_CONCURRENT_RUNS: '1000000',
+    // The search corpus is 100,000 passages of one user, the default cap exactly; ingestion's are another user's.
+    DOCUMENT_MAX_PASSAGES_PER_USER: '1000000',
     SSE_PING_MS: String(IDLE_PING_MS),
     SHUTDOWN_GRACE_MS: '2000',
     ...db.env,

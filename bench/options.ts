@@ -65,7 +65,7 @@ const SIZES: Record<Mode, Sizes> = {
   smoke: {
     deltas: 16,
     firstToken: { sequential: 6, concurrent: 10, concurrentRounds: 1 },
-    footprintIdleS: 2,
+    footprintIdleS: 1,
     fanOut: { subscribers: 5 },
     tasks: { count: 10 },
     active: { steps: [20], streamMs: 600 },

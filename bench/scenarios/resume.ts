@@ -52,7 +52,7 @@ export const resumeScenario: Scenario = {
       if (Number(first.id) !== LEFT_AT + 1) wrongId++;
       samples.push(first.at - resumed.startedAt);
       // Ends the run the sample left running, so the next sample starts on a quiet app.
-      await fetch(`${ctx.app.url}/api/runs/${runId}/cancel`, { method: 'POST', headers });
+      await (await fetch(`${ctx.app.url}/api/runs/${runId}/cancel`, { method: 'POST', headers })).arrayBuffer();
     }
     await settle(ctx);
     const rows: Row[] = [
