@@ -135,6 +135,7 @@ async function bench(options: BenchOptions): Promise<boolean> {
     app = main.app;
     database = main.db.description;
     progress(`app started on ${database}`);
+    let withRedis: Promise<AppProcess> | undefined;
     const ctx: BenchContext = {
       options,
       database: main.db.kind,
@@ -148,6 +149,10 @@ async function bench(options: BenchOptions): Promise<boolean> {
         cleanups.push(() => extra.stop());
         return extra;
       },
+      appWithRedis: () =>
+        (withRedis ??= ctx
+          .startExtraApp({ REDIS_URL: options.redisUrl, REDIS_PREFIX: `bench-${randomBytes(6).toString('hex')}:` })
+          .then((extra) => extra.app)),
       note: (t) => notes.push(t),
     };
     ({ rows, broken } = await runScenarios(ctx, options.scenarios));

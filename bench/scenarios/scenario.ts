@@ -27,6 +27,12 @@ export interface BenchContext {
    * (`postgres` needs a server: BENCH_DATABASE_URL, else the local default).
    */
   startExtraApp(env: Record<string, string>, store?: BenchDatabase['kind']): Promise<ExtraApp>;
+  /**
+   * One more app on a fresh store of the run's kind with REDIS_URL set (under a key prefix of the run's own): the app
+   * as one instance of a scaled-out deployment. Started by the first scenario that asks, shared by the others, stopped
+   * at the end of the run.
+   */
+  appWithRedis(): Promise<AppProcess>;
   /** A caveat printed under the table. */
   note(text: string): void;
 }

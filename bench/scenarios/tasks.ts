@@ -2,7 +2,6 @@ import { createUsers, type BenchUser } from '../api-client.js';
 import type { AppProcess } from '../app-process.js';
 import { info, type Row } from '../report.js';
 import { sleep } from '../stats.js';
-import { redisEnv } from './redis.js';
 import { settle, type Scenario } from './scenario.js';
 
 /** Tasks a user gets: one page of `GET /api/tasks` (at most 100) shows all of them. */
@@ -68,12 +67,7 @@ export const tasksScenario: Scenario = {
     const { count } = ctx.options.sizes.tasks;
     const rows = [await throughput(ctx.app, count, 'in process')];
     await settle(ctx);
-    const withRedis = await ctx.startExtraApp(redisEnv(ctx));
-    try {
-      rows.push(await throughput(withRedis.app, count, 'BullMQ on Redis'));
-    } finally {
-      await withRedis.stop();
-    }
+    rows.push(await throughput(await ctx.appWithRedis(), count, 'BullMQ on Redis'));
     return rows;
   },
 };
