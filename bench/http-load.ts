@@ -1,5 +1,7 @@
 import autocannon from 'autocannon';
+import { fork } from 'node:child_process';
 import { Agent } from 'node:http';
+import { join } from 'node:path';
 import { timedGet } from './api-client.js';
 import { sleep, summarize, type Summary } from './stats.js';
 
@@ -84,4 +86,20 @@ export async function pacedGet(
     agent.destroy();
   }
   return { ...summarize(latencies), failures };
+}
+
+/**
+ * `pacedGet` in a process of its own (bench/paced-client.ts): a fresh heap with nothing else on its event loop, so
+ * the bench process's own pauses (it has held thousands of streams' results by then) are not in the latencies.
+ */
+export function pacedGetInChild(...args: Parameters<typeof pacedGet>): ReturnType<typeof pacedGet> {
+  const child = fork(join(__dirname, 'paced-client.js'), [JSON.stringify(args)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (msg: { result?: Awaited<ReturnType<typeof pacedGet>>; error?: string }) =>
+      msg.result ? resolve(msg.result) : reject(new Error(`paced client failed: ${msg.error}`)),
+    );
+    child.once('exit', (code) => reject(new Error(`paced client exited with ${code} before answering`)));
+  });
 }

@@ -1,6 +1,6 @@
 import { createUsers, uploadText } from '../api-client.js';
 import { Corpus } from '../corpus.js';
-import { describeLoad, httpLoad, pacedGet, type HttpLoad } from '../http-load.js';
+import { describeLoad, httpLoad, pacedGetInChild, type HttpLoad } from '../http-load.js';
 import { check, info, type Row } from '../report.js';
 import { p50p99 } from '../stats.js';
 import { settle, type Scenario } from './scenario.js';
@@ -53,7 +53,7 @@ export const restScenario: Scenario = {
     const max = await httpLoad({ ...list, durationS });
     const halfRate = max.rps / 2;
     await settle(ctx);
-    const paced = await pacedGet(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S);
+    const paced = await pacedGetInChild(list.url, list.headers, halfRate, halfRateS, PACED_WARMUP_S);
     rows.push(
       info(`GET /api/documents (20 of ${LIST_DOCUMENTS} rows, ${listUsers} users) at max rate`, describeLoad(max)),
       check(
