@@ -2,17 +2,20 @@ import { createUsers } from '../api-client.js';
 import { openStream } from '../sse-client.js';
 import { appTarget, promptFor } from '../stream-targets.js';
 import { info, type Row } from '../report.js';
-import { p50p99, summarize } from '../stats.js';
+import { p50p99, sleep, summarize } from '../stats.js';
 import { settle, type Scenario } from './scenario.js';
 
 /** The event id the client "last saw" before its connection dropped. */
 const LEFT_AT = 5;
+/** Time away: about 10 more deltas are in the run's log by the resume, so its first event is a replay, not live. */
+const AWAY_MS = 200;
 const TIMEOUT_MS = 30_000;
 
 /**
- * Resume latency: a run is started with `on_disconnect: "continue"`, its stream dropped after event 5, and
- * `GET /api/runs/:id/events` with `Last-Event-ID: 5` timed from the request to its first event (the replay from the
- * run's event log; the run is still answering). One sample at a time.
+ * Resume latency: a run is started with `on_disconnect: "continue"`, its stream dropped after event 5, and 200 ms
+ * later `GET /api/runs/:id/events` with `Last-Event-ID: 5` timed from the request to its first event (a replay from
+ * the run's event log; the run is still answering). Resumed at once, the first event would be the next live delta,
+ * and the figure the model's pacing. One sample at a time.
  */
 export const resumeScenario: Scenario = {
   name: 'resume',
@@ -36,6 +39,7 @@ export const resumeScenario: Scenario = {
         },
       });
       if (!runId) throw new Error('the run announced no run_id before event 5');
+      await sleep(AWAY_MS);
       let first: { at: number; id?: string } | undefined;
       const resumed = await openStream(
         {
