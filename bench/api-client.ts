@@ -1,7 +1,6 @@
 // The few API calls scenarios make to set up and check their load (the load itself is autocannon or SSE).
 
 import { Agent, get as httpGet } from 'node:http';
-import { decodeJwtPayload } from '../test/support/jwt.js';
 
 export interface BenchUser {
   email: string;
@@ -53,11 +52,6 @@ export async function createUsers(appUrl: string, scenario: string, count: numbe
     users.push(...(await Promise.all(batch)));
   }
   return users;
-}
-
-/** The user id a token names (its `sub`), for baselines that query the database directly. */
-export function userIdOf(user: BenchUser): string {
-  return String(decodeJwtPayload(user.token).sub);
 }
 
 const auth = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { collectGarbage, inspectorUrlIn } from './inspector.js';
-import { processCpuMs } from './machine.js';
+import { processCpuMs, rssKb } from './machine.js';
 import { sleep } from './stats.js';
 
-export const DIST = join(__dirname, '..');
-const MAIN = join(DIST, 'src', 'main.js');
+/** The product's build: the bench runs from dist-bench/bench/, the app from dist/. */
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 const BOOT_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 const LOG_TAIL_CHARS = 20_000;
@@ -24,11 +23,8 @@ export interface AppProcess {
    * attaches to it otherwise); resolves with the JS heap in use afterwards (KB).
    */
   fullGc(): Promise<number>;
-  /** The open-files limit the app process actually runs with. */
-  openFilesLimit(): number;
   /** Log lines per level the app printed so far (LOG_LEVEL=warn: warnings and errors only). */
   logCounts(): Record<string, number>;
-  logTail(): string;
   /** SIGTERM, then SIGKILL if it does not exit in time; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -37,8 +33,6 @@ export interface AppProcessOptions {
   /** Working directory: the run's temp dir, so a developer's `.env` in the repo never leaks into the bench. */
   cwd: string;
   env: Record<string, string>;
-  /** Write a V8 CPU profile of the whole run into this directory. */
-  cpuProfileDir?: string;
 }
 
 /**
@@ -48,11 +42,9 @@ export interface AppProcessOptions {
  */
 export async function startApp(options: AppProcessOptions): Promise<AppProcess> {
   const port = await freePort();
-  const nodeArgs = ['--inspect=127.0.0.1:0'];
-  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const child = spawn(
     'bash',
-    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArgs, MAIN],
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, '--inspect=127.0.0.1:0', MAIN],
     {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
@@ -98,15 +90,13 @@ export async function startApp(options: AppProcessOptions): Promise<AppProcess> 
   return {
     url,
     pid,
-    rssKb: () => procField(pid, 'status', /^VmRSS:\s+(\d+)\s+kB/m),
+    rssKb: () => rssKb(pid),
     cpuMs: () => processCpuMs(pid),
     fullGc: () => {
       if (!inspectorUrl) return Promise.reject(new Error('the app printed no inspector address'));
       return collectGarbage(inspectorUrl);
     },
-    openFilesLimit: () => procField(pid, 'limits', /^Max open files\s+(\d+)/m),
     logCounts: () => ({ ...counts }),
-    logTail: () => tail,
     async stop() {
       if (exitCode !== undefined) return exitCode;
       child.kill('SIGTERM');
@@ -116,12 +106,6 @@ export async function startApp(options: AppProcessOptions): Promise<AppProcess> 
       return code;
     },
   };
-}
-
-function procField(pid: number, file: string, pattern: RegExp): number {
-  const match = pattern.exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
-  if (!match) throw new Error(`no ${pattern} in /proc/${pid}/${file}`);
-  return Number(match[1]);
 }
 
 /** A port nobody listens on right now (the app binds it a moment later; on loopback nothing else races for it). */
@@ -134,9 +118,4 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** The process's own open-files soft limit (the bench holds one socket per stream too). */
-export function ownOpenFilesLimit(): number {
-  return procField(process.pid, 'limits', /^Max open files\s+(\d+)/m);
 }

@@ -4,57 +4,13 @@
  * word matches most passages, a rare one a handful. Same seed, same text, on every machine.
  */
 
-const COMMON = [
-  'system',
-  'customer',
-  'report',
-  'service',
-  'account',
-  'policy',
-  'process',
-  'update',
-  'team',
-  'project',
-  'request',
-  'payment',
-  'contract',
-  'invoice',
-  'delivery',
-  'support',
-  'market',
-  'product',
-  'review',
-  'budget',
-  'schedule',
-  'quality',
-  'security',
-  'network',
-  'storage',
-  'release',
-  'feature',
-  'partner',
-  'training',
-  'audit',
-];
-const STOPWORDS = ['the', 'and', 'of', 'to', 'in', 'for', 'with', 'on', 'by', 'is', 'that', 'from'];
-const SYLLABLES = [
-  'ka',
-  'lo',
-  'mi',
-  'ren',
-  'tas',
-  'vor',
-  'ul',
-  'bri',
-  'den',
-  'sho',
-  'pra',
-  'gel',
-  'fin',
-  'zu',
-  'quo',
-  'nex',
-];
+const COMMON = (
+  'system customer report service account policy process update team project request payment contract invoice ' +
+  'delivery support market product review budget schedule quality security network storage release feature ' +
+  'partner training audit'
+).split(' ');
+const STOPWORDS = 'the and of to in for with on by is that from'.split(' ');
+const SYLLABLES = 'ka lo mi ren tas vor ul bri den sho pra gel fin zu quo nex'.split(' ');
 const VOCABULARY_SIZE = 8_000;
 
 /** mulberry32: a tiny seeded PRNG, so the corpus never depends on Math.random. */

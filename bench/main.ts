@@ -1,34 +1,48 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type AppProcess } from './app-process.js';
-import { startChildService } from './child-service.js';
+import { startChildService, type ChildService } from './child-service.js';
 import { prepareDatabase, type BenchDatabase } from './database.js';
-import { describeMachine, MachineLoad, processCpuMs } from './machine.js';
+import { describeMachine } from './machine.js';
 import { parseOptions, USAGE, UsageError, type BenchOptions, type ScenarioName } from './options.js';
-import { renderProfile, summarizeProfile } from './profile-summary.js';
 import { failedRow, renderTable, tally, type Row } from './report.js';
 import { activeStreamsScenario } from './scenarios/active-streams.js';
+import { fanOutScenario } from './scenarios/fan-out.js';
 import { firstTokenScenario } from './scenarios/first-token.js';
+import { footprintScenario } from './scenarios/footprint.js';
 import { IDLE_PING_MS, idleStreamsScenario } from './scenarios/idle-streams.js';
 import { ingestionScenario } from './scenarios/ingestion.js';
+import { redisScenario } from './scenarios/redis.js';
 import { restScenario } from './scenarios/rest.js';
-import { settle, type BenchContext, type Scenario } from './scenarios/scenario.js';
+import { resumeScenario } from './scenarios/resume.js';
+import { settle, type BenchContext, type ExtraApp, type Scenario } from './scenarios/scenario.js';
 import { searchScenario } from './scenarios/search.js';
+import { tasksScenario } from './scenarios/tasks.js';
+import { websocketScenario } from './scenarios/websocket.js';
 
 /**
- * Idle streams run first, on a fresh process, so their RSS growth is not absorbed by heap earlier loads left
+ * Idle streams run early, on a fresh process, so their RSS growth is not absorbed by heap earlier loads left
  * behind; the 100k-passage search corpus is seeded last, so no other scenario runs against a large database.
  */
 const ORDER: Scenario[] = [
+  footprintScenario,
   idleStreamsScenario,
   firstTokenScenario,
+  websocketScenario,
+  resumeScenario,
+  fanOutScenario,
   activeStreamsScenario,
+  redisScenario,
+  tasksScenario,
   restScenario,
   ingestionScenario,
   searchScenario,
 ];
+
+/** Where the footprint scenario finds a PostgreSQL server on a PGlite run. */
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The app as the bench runs it: production mode, quiet logs, limits out of the way of the load. */
 function appEnv(llmUrl: string, db: BenchDatabase, extra: Record<string, string>): Record<string, string> {
@@ -44,7 +58,12 @@ function appEnv(llmUrl: string, db: BenchDatabase, extra: Record<string, string>
     RATE_LIMIT_DEFAULT_PER_MINUTE: '1000000',
     RATE_LIMIT_LOGIN_PER_MINUTE: '100000',
     RATE_LIMIT_LOGIN_PER_ADDRESS_PER_MINUTE: '100000',
+    RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
     MAX_CONCURRENT_RUNS_PER_USER: '1000',
+    MAX_CONCURRENT_RUNS_PER_ADDRESS: '100000',
+    MAX_CONCURRENT_RUNS: '1000000',
+    // The search corpus is 100,000 passages of one user, the default cap exactly; ingestion's are another user's.
+    DOCUMENT_MAX_PASSAGES_PER_USER: '1000000',
     SSE_PING_MS: String(IDLE_PING_MS),
     SHUTDOWN_GRACE_MS: '2000',
     ...db.env,
@@ -61,7 +80,6 @@ async function runScenarios(ctx: BenchContext, names: ScenarioName[]): Promise<{
     const started = performance.now();
     progress(`${scenario.name}…`);
     try {
-      // Every scenario starts on a quiet app, whatever the previous one left running.
       await settle(ctx);
       rows.push(...(await scenario.run(ctx)));
     } catch (err) {
@@ -74,60 +92,67 @@ async function runScenarios(ctx: BenchContext, names: ScenarioName[]): Promise<{
   return { rows, broken };
 }
 
+/** Starts an app on a fresh store (its own PGlite directory, or its own database on the server). */
+async function startOnStore(
+  workDir: string,
+  serverUrl: string | undefined,
+  env: (db: BenchDatabase) => Record<string, string>,
+): Promise<ExtraApp & { db: BenchDatabase }> {
+  const db = await prepareDatabase(await mkdtemp(join(workDir, 'app-')), serverUrl);
+  let app: AppProcess;
+  try {
+    app = await startApp({ cwd: workDir, env: env(db) });
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  return { app, db, stop: async () => void (await app.stop(), await db.drop()) };
+}
+
 async function bench(options: BenchOptions): Promise<boolean> {
   const started = performance.now();
   const workDir = await mkdtemp(join(tmpdir(), 'agent-bench-'));
-  const profileDir = options.profile ? await mkdtemp(join(tmpdir(), 'agent-bench-profile-')) : undefined;
   const notes: string[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
   let rows: Row[] = [];
   let broken: boolean;
   let database = '';
   let app: AppProcess | undefined;
-  const helpers: number[] = [];
-  // CPU used by the bench and everything it started, so the load of other processes can be told apart.
-  const ourCpuMs = () => {
-    const own = process.cpuUsage();
-    const children = [app?.pid, ...helpers].filter((pid): pid is number => pid !== undefined);
-    const theirs = children.reduce((sum, pid) => sum + safeCpuMs(pid), 0);
-    return (own.user + own.system) / 1000 + theirs;
-  };
-  const load = new MachineLoad(ourCpuMs);
   try {
-    const llm = await startChildService(join(__dirname, 'servers', 'llm-server.js'), {
+    const llm: ChildService = await startChildService(join(__dirname, 'servers', 'llm-server.js'), {
       deltas: options.pacing.count,
       deltaDelayMs: options.pacing.delayMs,
     });
     cleanups.push(() => llm.stop());
-    helpers.push(llm.pid);
-    const db = await prepareDatabase(workDir, options.databaseUrl);
-    cleanups.push(async () => {
-      if (options.keepDatabase) notes.push(`database kept for inspection: ${db.env.DATABASE_URL}`);
-      else await db.drop();
-    });
-    const baseline = await startChildService(join(__dirname, 'servers', 'express-baseline.js'), {
-      llmUrl: llm.url,
-      pingMs: IDLE_PING_MS,
-      // PGlite lives inside the app's process: there is no database a baseline could share.
-      databaseUrl: db.kind === 'postgres' ? db.env.DATABASE_URL : undefined,
-    });
+    const baseline = await startChildService(join(__dirname, 'servers', 'express-baseline.js'), {});
     cleanups.push(() => baseline.stop());
-    helpers.push(baseline.pid);
-    database = db.description;
-    progress(`starting the app on ${db.description}`);
-    app = await startApp({ cwd: workDir, env: appEnv(llm.url, db, options.appEnv), cpuProfileDir: profileDir });
-    const running = app;
+    const main = await startOnStore(workDir, options.databaseUrl, (db) => appEnv(llm.url, db, options.appEnv));
     cleanups.push(async () => {
-      const code = await running.stop();
+      const code = await main.app.stop();
       if (code !== 0) notes.push(`the app exited with ${code} at the end of the run`);
+      await main.db.drop();
     });
+    app = main.app;
+    database = main.db.description;
+    progress(`app started on ${database}`);
+    let withRedis: Promise<AppProcess> | undefined;
     const ctx: BenchContext = {
       options,
-      database: db.kind,
-      databaseUrl: db.kind === 'postgres' ? db.env.DATABASE_URL : undefined,
+      database: main.db.kind,
+      databaseUrl: main.db.kind === 'postgres' ? main.db.env.DATABASE_URL : undefined,
       app,
       llm,
       baseline,
+      startExtraApp: async (env, store = main.db.kind) => {
+        const server = store === 'postgres' ? (options.databaseUrl ?? LOCAL_POSTGRES) : undefined;
+        const extra = await startOnStore(workDir, server, (db) => appEnv(llm.url, db, { ...options.appEnv, ...env }));
+        cleanups.push(() => extra.stop());
+        return extra;
+      },
+      appWithRedis: () =>
+        (withRedis ??= ctx
+          .startExtraApp({ REDIS_URL: options.redisUrl, REDIS_PREFIX: `bench-${randomBytes(6).toString('hex')}:` })
+          .then((extra) => extra.app)),
       note: (t) => notes.push(t),
     };
     ({ rows, broken } = await runScenarios(ctx, options.scenarios));
@@ -135,28 +160,16 @@ async function bench(options: BenchOptions): Promise<boolean> {
     broken = true;
     process.stderr.write(`[bench] could not set up the run: ${err instanceof Error ? err.stack : String(err)}\n`);
   } finally {
-    notes.push(`machine: ${load.describe()}`);
     const counts = app?.logCounts() ?? {};
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err: unknown) => notes.push(`cleanup failed: ${String(err)}`));
     }
     await rm(workDir, { recursive: true, force: true });
     const logged = Object.entries(counts).map(([level, n]) => `${n} ${level}`);
-    if (logged.length) {
-      const last = app
-        ?.logTail()
-        .trim()
-        .split('\n')
-        .reverse()
-        .find((l) => /"level":"(error|fatal)"/.test(l));
-      notes.push(
-        `the app logged ${logged.join(', ')} lines (LOG_LEVEL=warn)${last ? `; last error: ${last.slice(0, 400)}` : ''}`,
-      );
-    }
+    if (logged.length) notes.push(`the app logged ${logged.join(', ')} lines (LOG_LEVEL=warn)`);
   }
 
   const { met, total } = tally(rows);
-  const minutes = (performance.now() - started) / 60_000;
   const header = [
     `Benchmark (${options.mode}) — ${new Date().toISOString()}`,
     `machine: ${describeMachine()}`,
@@ -167,33 +180,12 @@ async function bench(options: BenchOptions): Promise<boolean> {
   if (extra.length) header.push(`app environment added for this run: ${extra.join(' ')}`);
   const out = [...header, '', renderTable(rows), ''];
   if (notes.length) out.push('Notes:', ...notes.map((n) => `- ${n}`), '');
-  out.push(`run time ${minutes.toFixed(1)} min`, `${met} of ${total} targets met`);
+  out.push(`run time ${((performance.now() - started) / 60_000).toFixed(1)} min`, `${met} of ${total} targets met`);
   process.stdout.write(`${out.join('\n')}\n`);
-
   if (options.jsonOut) {
-    await writeFile(
-      options.jsonOut,
-      JSON.stringify({ mode: options.mode, database, header, rows, notes, met, total }, null, 2),
-    );
-  }
-  if (profileDir) {
-    const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-    if (file)
-      process.stdout.write(
-        `\n${renderProfile(summarizeProfile(join(profileDir, file)))}\nprofile: ${join(profileDir, file)}\n`,
-      );
-    else process.stdout.write(`\nno CPU profile was written to ${profileDir}\n`);
+    await writeFile(options.jsonOut, JSON.stringify({ mode: options.mode, database, header, rows, notes }, null, 2));
   }
   return !broken;
-}
-
-/** A process that already exited has used what it used; it no longer shows in /proc. */
-function safeCpuMs(pid: number): number {
-  try {
-    return processCpuMs(pid);
-  } catch {
-    return 0;
-  }
 }
 
 async function main(): Promise<void> {
@@ -206,8 +198,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   // Targets missed are results, not failures: the exit code only says whether the harness itself worked.
-  const ok = await bench(options);
-  process.exit(ok ? 0 : 1);
+  process.exit((await bench(options)) ? 0 : 1);
 }
 
 void main();

@@ -43,6 +43,3 @@ export function tally(rows: Row[]): { met: number; total: number } {
   const targets = rows.filter((r) => r.met !== undefined);
   return { met: targets.filter((r) => r.met).length, total: targets.length };
 }
-
-/** What a baseline row says when --quick left the baseline out. */
-export const BASELINE_NOT_RUN = 'not run by --quick (full and --smoke runs measure it)';

@@ -1,12 +1,13 @@
 import { request } from 'node:http';
 import { SseParser, type SseFrame } from './sse-parser.js';
 
-/** Where a stream comes from and how to read it: the scripted model directly, or `POST /api/chat` on the app. */
+/** Where a stream comes from and how to read it: the scripted model directly, or a route of the app. */
 export interface StreamTarget {
   label: string;
   url: URL;
   headers: Record<string, string>;
-  body: string;
+  /** POSTed as JSON; none: a GET (a run's or a conversation's event stream). */
+  body?: string;
   /** A frame that carries model text (what "first token" and "gap between frames" are measured on). */
   isToken(frame: SseFrame): boolean;
   /** The frame that ends a complete stream. */
@@ -24,6 +25,8 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Called once when the response headers arrive with a 200. */
   onOpen?: () => void;
+  /** Every frame as it arrives, with the arrival time of the read that brought it. */
+  onFrame?: (frame: SseFrame, at: number) => void;
 }
 
 export interface StreamResult {
@@ -83,6 +86,7 @@ export function openStream(target: StreamTarget, options: StreamOptions): Promis
     const parser = new SseParser(
       (frame) => {
         result.frames++;
+        options.onFrame?.(frame, now);
         if (target.sequenced && frame.id !== undefined) {
           const id = Number(frame.id);
           if (id !== lastId + 1) result.lostFrames += Math.max(0, id - lastId - 1);
@@ -107,11 +111,12 @@ export function openStream(target: StreamTarget, options: StreamOptions): Promis
     const req = request(
       target.url,
       {
-        method: 'POST',
+        method: target.body === undefined ? 'GET' : 'POST',
         agent: false,
         headers: {
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(target.body)),
+          ...(target.body === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(target.body)) }),
           ...target.headers,
         },
       },

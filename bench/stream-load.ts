@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   firstTokenMs,
   openStream,
@@ -90,24 +89,4 @@ export async function runSequential(
     await sleep(pauseMs);
   }
   return results;
-}
-
-export interface ClientLag {
-  maxMs: number;
-  p99Ms: number;
-}
-
-/**
- * The bench client's own event-loop delay while `work` runs. A client that lags records late arrivals that the
- * server did not cause, so scenarios print this next to the gaps they measure.
- */
-export async function measuringClientLag<T>(work: () => Promise<T>): Promise<{ value: T; lag: ClientLag }> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  try {
-    const value = await work();
-    return { value, lag: { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 } };
-  } finally {
-    histogram.disable();
-  }
 }

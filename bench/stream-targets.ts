@@ -36,31 +36,20 @@ export function directTarget(llmUrl: string, prompt: string): StreamTarget {
   };
 }
 
-/** `POST /api/chat` on the app, as a user: a new conversation per request. */
-export function appTarget(appUrl: string, token: string, prompt: string): StreamTarget {
+/** `POST /api/chat` on the app, as a user: a new conversation per request unless `extra` names one. */
+export function appTarget(
+  appUrl: string,
+  token: string,
+  prompt: string,
+  extra: Record<string, unknown> = {},
+): StreamTarget {
   return {
     label: 'app',
     url: new URL('/api/chat', appUrl),
     headers: { authorization: `Bearer ${token}` },
-    body: JSON.stringify({ messages: [{ role: 'user', content: prompt }] }),
+    body: JSON.stringify({ messages: [{ role: 'user', content: prompt }], ...extra }),
     isToken: (f) => f.event === 'text_delta',
     isEnd: (f) => f.data === '[DONE]',
     sequenced: true,
-  };
-}
-
-/**
- * A relay baseline: `bytes` (POST /relay, the model's answer passed through byte for byte) or `sdk` (POST /sdk-relay,
- * read through the Anthropic SDK and each event written back): either way its frames are the model's own events.
- */
-export function relayTarget(baselineUrl: string, prompt: string, kind: 'bytes' | 'sdk' = 'bytes'): StreamTarget {
-  return {
-    label: kind === 'sdk' ? 'sdk relay' : 'relay',
-    url: new URL(kind === 'sdk' ? '/sdk-relay' : '/relay', baselineUrl),
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
-    isToken: isModelToken,
-    isEnd: (f) => f.event === 'message_stop',
-    sequenced: false,
   };
 }

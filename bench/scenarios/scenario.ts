@@ -6,6 +6,12 @@ import type { Row } from '../report.js';
 import type { LlmStats } from '../servers/llm-server.js';
 import { sleep } from '../stats.js';
 
+/** Another instance of the app, on a store of its own, stopped (and its database dropped) by `stop`. */
+export interface ExtraApp {
+  app: AppProcess;
+  stop(): Promise<void>;
+}
+
 export interface BenchContext {
   options: BenchOptions;
   database: BenchDatabase['kind'];
@@ -16,7 +22,18 @@ export interface BenchContext {
   llm: ChildService;
   /** The bare Express app for the REST baseline (its own process). */
   baseline: ChildService;
-  /** A caveat printed under the table (what limits a figure, what the client itself did). */
+  /**
+   * Starts one more app process with `env` added, on a fresh store: the run's kind unless `store` says otherwise
+   * (`postgres` needs a server: BENCH_DATABASE_URL, else the local default).
+   */
+  startExtraApp(env: Record<string, string>, store?: BenchDatabase['kind']): Promise<ExtraApp>;
+  /**
+   * One more app on a fresh store of the run's kind with REDIS_URL set (under a key prefix of the run's own): the app
+   * as one instance of a scaled-out deployment. Started by the first scenario that asks, shared by the others, stopped
+   * at the end of the run.
+   */
+  appWithRedis(): Promise<AppProcess>;
+  /** A caveat printed under the table. */
   note(text: string): void;
 }
 
@@ -31,11 +48,11 @@ const QUIET_WINDOW_MS = 250;
 const QUIET_CPU_SHARE = 0.05;
 
 /**
- * Waits until the app has closed every model stream of the previous load (disconnected runs abort upstream) and
- * then until its own CPU use is near zero (those runs saving their final state, on PGlite in the app's own thread),
- * so one scenario's tail is not the next one's noise. Bounded: past the timeout the scenario goes on, with a note.
+ * Waits until every model stream of the previous load is closed and then until the app's own CPU use is near zero
+ * (runs saving their final state), so one scenario's tail is not the next one's noise. Bounded: past the timeout
+ * the scenario goes on, with a note.
  */
-export async function settle(ctx: BenchContext): Promise<void> {
+export async function settle(ctx: BenchContext, app: AppProcess = ctx.app): Promise<void> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let stats = await ctx.llm.call<LlmStats>('stats');
   while (stats.open > 0 && Date.now() < deadline) {
@@ -46,9 +63,9 @@ export async function settle(ctx: BenchContext): Promise<void> {
     ctx.note(`${stats.open} model streams were still open ${SETTLE_TIMEOUT_MS} ms after a load ended`);
   else await ctx.llm.call('reset');
   for (;;) {
-    const before = ctx.app.cpuMs();
+    const before = app.cpuMs();
     await sleep(QUIET_WINDOW_MS);
-    if (ctx.app.cpuMs() - before <= QUIET_WINDOW_MS * QUIET_CPU_SHARE) return;
+    if (app.cpuMs() - before <= QUIET_WINDOW_MS * QUIET_CPU_SHARE) return;
     if (Date.now() > deadline) {
       ctx.note(`the app was still busy ${SETTLE_TIMEOUT_MS} ms after a load ended`);
       return;

@@ -1,13 +1,4 @@
-import { Client } from 'pg';
-import { searchStatement } from '../../src/documents/search/document-chunks.repository.js';
-import {
-  closeTimedGetConnections,
-  createUsers,
-  timedGet,
-  uploadFile,
-  userIdOf,
-  type BenchUser,
-} from '../api-client.js';
+import { closeTimedGetConnections, createUsers, timedGet, uploadFile, type BenchUser } from '../api-client.js';
 import { Corpus, searchQueries } from '../corpus.js';
 import { check, info, type Row } from '../report.js';
 import { summarize } from '../stats.js';
@@ -40,34 +31,6 @@ async function seed(ctx: BenchContext, user: BenchUser, chunks: number, document
     bytesPerChunk = bytes / stored;
   }
   return { stored, docs, seconds: (performance.now() - started) / 1000 };
-}
-
-/** The app's default search configuration (SEARCH_LANGUAGE), which the bench does not change. */
-const SEARCH_LANGUAGE = 'english';
-
-/**
- * The same queries, same rotation, as the app's exact SQL straight to PostgreSQL on one connection: the database's
- * own share of the HTTP figure.
- */
-async function sqlOnly(databaseUrl: string, user: BenchUser, queries: string[], rounds: number): Promise<number[]> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  const times: number[] = [];
-  try {
-    const run = (q: string) =>
-      client.query(...searchStatement(userIdOf(user), q, SEARCH_LANGUAGE, { limit: 10, offset: 0 }));
-    for (const q of queries) await run(q);
-    for (let round = 0; round < rounds; round++) {
-      for (const q of queries) {
-        const started = performance.now();
-        await run(q);
-        times.push(performance.now() - started);
-      }
-    }
-  } finally {
-    await client.end();
-  }
-  return times;
 }
 
 /**
@@ -113,7 +76,6 @@ export const searchScenario: Scenario = {
       .join('; ');
     const label = `search p95, ${seeded.stored.toLocaleString('en-US')} chunks, ${queries.length} queries x${round}`;
     const measured = `${s.p95.toFixed(1)} ms (p50 ${s.p50.toFixed(1)}, p99 ${s.p99.toFixed(1)})`;
-    const sql = ctx.databaseUrl ? summarize(await sqlOnly(ctx.databaseUrl, user, queries, round)) : undefined;
     const rows: Row[] = [
       info(
         'search corpus seeded through POST /api/documents',
@@ -123,12 +85,6 @@ export const searchScenario: Scenario = {
       ctx.database === 'postgres'
         ? check(label, `<= ${TARGET_P95_MS} ms`, measured, s.p95 <= TARGET_P95_MS)
         : info(`${label} (PGlite; target is for PostgreSQL)`, measured),
-      info(
-        '  baseline: the same SQL straight to PostgreSQL (no HTTP, no app), same rotation',
-        sql
-          ? `${sql.p95.toFixed(1)} ms (p50 ${sql.p50.toFixed(1)}, p99 ${sql.p99.toFixed(1)})`
-          : 'not measured: embedded PGlite lives in the app process',
-      ),
       info('slowest queries (p50)', slowest),
     ];
     return rows;
