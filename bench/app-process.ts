@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { collectGarbage, inspectorUrlIn } from './inspector.js';
 import { processCpuMs, rssKb } from './machine.js';
 import { sleep } from './stats.js';
+import { SERVER_V8_FLAGS } from '../src/v8-flags.js';
 
 /** The product's build: the bench runs from dist-bench/bench/, the app from dist/. */
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -36,7 +37,7 @@ export interface AppProcessOptions {
 }
 
 /**
- * Starts the built server (`dist/src/main.js`) as it runs in production, on loopback. It goes through bash only to
+ * Starts the built server (`dist/src/main.js`) as `npm start` runs it (with its V8 flags), on loopback. It goes through bash only to
  * raise the open-files soft limit to the hard limit first: thousands of held streams need two sockets each (client
  * side and model side). bash `exec`s node, so the pid is the server's own.
  */
@@ -44,7 +45,14 @@ export async function startApp(options: AppProcessOptions): Promise<AppProcess> 
   const port = await freePort();
   const child = spawn(
     'bash',
-    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, '--inspect=127.0.0.1:0', MAIN],
+    [
+      '-c',
+      'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"',
+      process.execPath,
+      ...SERVER_V8_FLAGS,
+      '--inspect=127.0.0.1:0',
+      MAIN,
+    ],
     {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, PORT: String(port), HOST: '127.0.0.1' },

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { SERVER_V8_FLAGS } from '../src/v8-flags.js';
 
 /** Messages between the bench and a helper server it forked (the scripted model, the bare Express baseline). */
 export type ToChild = { id: number; call: string };
@@ -19,7 +20,11 @@ const STOP_TIMEOUT_MS = 5_000;
  * that measures it (on two cores, a server inside the client process would skew every direct baseline).
  */
 export async function startChildService(entry: string, args: Record<string, unknown>): Promise<ChildService> {
-  const child = fork(entry, [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The app's V8 flags here too, so the Express baseline it is compared with runs the same V8.
+  const child = fork(entry, [JSON.stringify(args)], {
+    execArgv: [...SERVER_V8_FLAGS],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
