@@ -51,8 +51,11 @@ export class RunLiveness implements OnApplicationBootstrap, OnApplicationShutdow
   /** One heartbeat: renew ours, stop what others decided, sweep the dead. Failures are logged, never thrown. */
   async beat(): Promise<void> {
     try {
-      const alive = new Set(await this.runs.heartbeat(this.instance.id));
+      // Ours as of before the statement: each was registered after its commit, so the statement sees its row, and
+      // one it does not return was really decided elsewhere. A run registered while the statement ran is not in the
+      // answer yet, and must not be taken for superseded (a thousand runs starting at once lost one that way).
       const mine = this.control.localRunIds;
+      const alive = new Set(await this.runs.heartbeat(this.instance.id));
       for (const runId of mine) {
         if (!alive.has(runId)) void this.control.stop(runId, 'superseded', 0);
       }
