@@ -18,6 +18,7 @@ import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import { requestLoggingMiddleware } from './common/logging/request-logging.middleware.js';
 import { AppConfig, LogLevel } from './config/app-config.js';
 import { livenessMiddleware } from './health/liveness.middleware.js';
+import { RedisConnections } from './cluster/redis/redis-connections.js';
 import { closeOpenedDataSources } from './database/data-source.factory.js';
 import { AuthenticatingWsAdapter } from './realtime/ws-auth.adapter.js';
 import { setupPlayground } from './playground/setup-playground.js';
@@ -100,7 +101,7 @@ export async function createApp(
   config: AppConfig,
   extraImports: Parameters<typeof AppModule.forRoot>[1] = [],
 ): Promise<NestExpressApplication> {
-  let app: NestExpressApplication;
+  let app: NestExpressApplication | undefined;
   try {
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.forRoot(config, extraImports),
@@ -125,6 +126,9 @@ export async function createApp(
     // Nest answers unknown paths under /api itself; anything else (`/`, a typo of /docs) reached Express's HTML page.
     app.use((req: Request, res: Response) => writeProblem(new NotFoundException(`Cannot ${req.method} `), req, res));
   } catch (err) {
+    // What the modules opened before the failure (queues, Redis, the database) must not keep the process alive.
+    await app?.close().catch(() => undefined);
+    await RedisConnections.closeOpened();
     await closeOpenedDataSources();
     throw err;
   }

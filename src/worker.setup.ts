@@ -10,6 +10,7 @@ import { NotFoundError } from './common/errors/app.error.js';
 import { writeProblem } from './common/errors/problem-details.filter.js';
 import { requestIdMiddleware } from './common/http/request-id.middleware.js';
 import type { AppConfig } from './config/app-config.js';
+import { RedisConnections } from './cluster/redis/redis-connections.js';
 import { closeOpenedDataSources } from './database/data-source.factory.js';
 import { HealthService } from './health/health.service.js';
 import { livenessMiddleware } from './health/liveness.middleware.js';
@@ -21,7 +22,7 @@ import { TaskWorker } from './tasks/task-worker.js';
  * for the probes only: `GET /health` and `GET /ready`; anything else is a 404 problem.
  */
 export async function startWorker(config: AppConfig): Promise<{ app: INestApplicationContext; server: Server }> {
-  let app: INestApplicationContext;
+  let app: INestApplicationContext | undefined;
   try {
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
       logger: createLogger(config.logLevel),
@@ -29,6 +30,9 @@ export async function startWorker(config: AppConfig): Promise<{ app: INestApplic
     });
     await app.init();
   } catch (err) {
+    // What the modules opened before the failure (queues, Redis, the database) must not keep the process alive.
+    await app?.close().catch(() => undefined);
+    await RedisConnections.closeOpened();
     await closeOpenedDataSources();
     throw err;
   }

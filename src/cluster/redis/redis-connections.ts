@@ -12,6 +12,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export class RedisConnections implements OnApplicationShutdown {
   private static readonly logger = new Logger('Redis');
+  /** Open connections of this process, for a boot that fails after connecting (Nest gives no handle to close). */
+  private static readonly opened = new Set<RedisConnections>();
   readonly command: Redis;
   readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
@@ -59,7 +61,13 @@ export class RedisConnections implements OnApplicationShutdown {
         cause: err,
       });
     }
+    RedisConnections.opened.add(redis);
     return redis;
+  }
+
+  /** Closes every connection this process opened and still holds; for a boot that failed half-way. */
+  static async closeOpened(): Promise<void> {
+    await Promise.allSettled([...RedisConnections.opened].map((redis) => redis.onApplicationShutdown()));
   }
 
   key(...parts: string[]): string {
@@ -115,6 +123,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    RedisConnections.opened.delete(this);
     await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
   }
 }
