@@ -156,12 +156,14 @@ describe('PgliteWorker: lifecycle', () => {
     }
   });
 
-  it('fails its boot with PGlite’s reason', async () => {
+  it('fails its boot with PGlite’s reason, from the process that creates a new directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pglite-worker-'));
     const notADirectory = join(dir, 'file');
     await writeFile(notADirectory, 'not a database');
     try {
-      await expect(PgliteWorker.start(notADirectory)).rejects.toThrow(/^PGlite could not open/);
+      await expect(PgliteWorker.start(notADirectory)).rejects.toThrow(
+        /^PGlite could not create .*file: ErrnoError \(Emscripten errno \d+\)/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { pgliteStartParams } from './pglite-settings.js';
 
 // Resolved beside this file both in src/ (Jest) and in dist/src/ (nest-cli copies *.mjs as assets).
 const WORKER_FILE = join(__dirname, 'pglite.worker.mjs');
+const CREATE_FILE = join(__dirname, 'pglite-create.mjs');
 
 type Answer = { type?: undefined; id: number; bytes?: Uint8Array; heapUsed?: number; error?: string };
 type BootMessage = { type: 'ready' } | { type: 'failed'; message: string };
@@ -41,16 +44,27 @@ export class PgliteWorker {
   /** Starts the worker and opens (or creates) the database in `dataDir`; rejects with PGlite's reason if it cannot. */
   static async start(dataDir: string): Promise<PgliteWorker> {
     const startParams = pgliteStartParams();
-    // Creating a database runs initdb in a second PGlite inside PGlite's own: in the worker that then serves, its
-    // WebAssembly memories stayed in the process for good. A thread of its own, ended after, gives them back.
     if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
-      await (await PgliteWorker.boot(dataDir, startParams, true)).terminate();
+      await PgliteWorker.create(dataDir, startParams);
     }
-    return new PgliteWorker(await PgliteWorker.boot(dataDir, startParams, false));
+    return new PgliteWorker(await PgliteWorker.boot(dataDir, startParams));
   }
 
-  private static async boot(dataDir: string, startParams: string[], createOnly: boolean): Promise<Worker> {
-    const worker = new Worker(WORKER_FILE, { workerData: { dataDir, startParams, createOnly } });
+  /**
+   * Creates the database in a short-lived process: what initdb leaves behind (see pglite-create.mjs) goes with it, so
+   * a first start idles like every later one (docs/PERFORMANCE.md, PGlite settings and footprint).
+   */
+  private static async create(dataDir: string, startParams: string[]): Promise<void> {
+    try {
+      await promisify(execFile)(process.execPath, [CREATE_FILE, dataDir, JSON.stringify(startParams)]);
+    } catch (err) {
+      const why = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
+      throw new Error(`PGlite could not create ${dataDir}: ${why}`, { cause: err });
+    }
+  }
+
+  private static async boot(dataDir: string, startParams: string[]): Promise<Worker> {
+    const worker = new Worker(WORKER_FILE, { workerData: { dataDir, startParams } });
     let onMessage!: (m: BootMessage) => void;
     let onError!: (err: Error) => void;
     let onExit!: (code: number) => void;

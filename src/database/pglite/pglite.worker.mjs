@@ -2,8 +2,8 @@
 // synchronous inside each call) run beside the event loop instead of on it. Plain ESM JavaScript on purpose, as
 // the document parsers' worker: a Worker loads this file directly with Node, both from dist/ and under Jest.
 //
-// workerData: { dataDir, startParams (added to PGlite's own), createOnly (create or open the database, close it, and
-// say 'ready') }.
+// workerData: { dataDir, startParams (added to PGlite's own) }. A new database is created before this starts, by
+// pglite-create.mjs in a process of its own.
 // Messages in: { type: 'exec', id, bytes } (frontend protocol messages, any number, one buffer),
 // { type: 'heap', id } and { type: 'close', id }. Out: { type: 'ready' } or { type: 'failed', message } once at
 // boot, then { id, bytes } (the backend's answer, raw), { id, heapUsed } (this thread's JS heap in use, bytes) or
@@ -17,16 +17,12 @@ try {
   db = await PGlite.create(workerData.dataDir, {
     startParams: [...PGlite.defaultStartParams, ...workerData.startParams],
   });
-  // Asked only to create the database: closed (flushed), then this thread is ended by its owner.
-  if (workerData.createOnly) await db.close();
 } catch (err) {
   db = undefined;
   parentPort.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
 }
 
-if (db && workerData.createOnly) {
-  parentPort.postMessage({ type: 'ready' });
-} else if (db) {
+if (db) {
   // One request at a time, in order: PGlite is a single session, and the answers must come back as they were asked.
   let queue = Promise.resolve();
   parentPort.on('message', (message) => {
