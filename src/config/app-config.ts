@@ -4,8 +4,13 @@
  */
 export type DatabaseConfig = (
   | /** `poolTimeoutMs`: how long a query waits for a pool connection (a free one or a new one) before it fails. */
-    { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number }
-  | { kind: 'pglite'; dataDir: string }
+    {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      poolTimeoutMs: number;
+    } /** `sharedBuffers`: PostgreSQL's `shared_buffers` for embedded PGlite ("16MB"). */
+  | { kind: 'pglite'; dataDir: string; sharedBuffers: string }
 ) & { preparedStatements: boolean };
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';

@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8000,
       host: '0.0.0.0',
-      database: { kind: 'pglite', dataDir: './data/pglite', preparedStatements: true },
+      database: { kind: 'pglite', dataDir: './data/pglite', sharedBuffers: '16MB', preparedStatements: true },
       defaultModel: FALLBACK_MODEL,
       corsOrigins: [],
       rateLimit: { chatPerMinute: 30 },
@@ -47,6 +47,9 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, /^Invalid configuration: JWT_SECRET is required when NODE_ENV=production/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
     [{ DATABASE_PREPARED_STATEMENTS: 'yes' }, /^Invalid configuration: DATABASE_PREPARED_STATEMENTS /],
+    [{ PGLITE_SHARED_BUFFERS: '128' }, /^Invalid configuration: PGLITE_SHARED_BUFFERS must be a whole number of/],
+    [{ PGLITE_SHARED_BUFFERS: '1GB' }, /^Invalid configuration: PGLITE_SHARED_BUFFERS must be a whole number of/],
+    [{ PGLITE_SHARED_BUFFERS: '2048MB' }, /^Invalid configuration: PGLITE_SHARED_BUFFERS must be at most 1024MB/],
     [{ SECRET_PATTERNS: 'ok,(unclosed' }, /^Invalid configuration: SECRET_PATTERNS /],
     [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }, /^Invalid configuration: HTTP_KEEP_ALIVE_TIMEOUT_MS /],
     [{ REDIS_URL: 'http://x' }, /^Invalid configuration: REDIS_URL must be a redis/],

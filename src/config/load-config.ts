@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppConfig, LLM_PROVIDER_NAMES, type LlmProviderName } from './app-config.js';
 import { parseDurationSeconds } from './duration.js';
+import { PGLITE_SETTINGS } from '../database/pglite/pglite-settings.js';
 
 /** The newest Sonnet in the SDK's `Model` union (claude-sonnet-4-5 reaches end of life on 2026-11-30). */
 export const FALLBACK_MODEL = 'claude-sonnet-5-5';
@@ -33,6 +34,14 @@ export const envSchema = z.object({
   DATABASE_POOL_TIMEOUT_MS: int(5000, 100, 120000),
   DATABASE_PREPARED_STATEMENTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('true')),
   PGLITE_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data/pglite')),
+  PGLITE_SHARED_BUFFERS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[1-9]\d*MB$/, 'must be a whole number of megabytes, e.g. 16MB or 128MB')
+      .refine((v) => parseInt(v, 10) <= 1024, 'must be at most 1024MB (all of PGlite lives in one WebAssembly memory)')
+      .default(PGLITE_SETTINGS.shared_buffers),
+  ),
   REDIS_URL: z.preprocess(
     emptyAsUndefined,
     z
@@ -214,7 +223,12 @@ export function loadConfig(env: Record<string, string | undefined>, warn: (msg: 
           poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
           preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
         }
-      : { kind: 'pglite', dataDir: e.PGLITE_DIR, preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true' },
+      : {
+          kind: 'pglite',
+          dataDir: e.PGLITE_DIR,
+          sharedBuffers: e.PGLITE_SHARED_BUFFERS,
+          preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
+        },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwt: {
       secret,

@@ -22,7 +22,9 @@ export function baseOptions(entities: EntityList = []): Omit<PostgresDataSourceO
 
 /** PostgreSQL through a `pg` pool when a URL is configured; embedded PGlite otherwise. Not yet initialized. */
 export async function createDataSource(db: DatabaseConfig, entities: EntityList): Promise<DataSource> {
-  if (db.kind === 'pglite') return PgliteDataSource.create(db.dataDir, baseOptions(entities));
+  if (db.kind === 'pglite') {
+    return PgliteDataSource.create(db.dataDir, baseOptions(entities), { shared_buffers: db.sharedBuffers });
+  }
   return new DataSource({
     ...baseOptions(entities),
     type: 'postgres',

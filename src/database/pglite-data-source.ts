@@ -17,9 +17,14 @@ export class PgliteDataSource extends DataSource {
     super(options);
   }
 
-  static async create(dataDir: string, options: Omit<PostgresDataSourceOptions, 'type'>): Promise<PgliteDataSource> {
+  /** `settings`: PostgreSQL settings over `PGLITE_SETTINGS`. */
+  static async create(
+    dataDir: string,
+    options: Omit<PostgresDataSourceOptions, 'type'>,
+    settings: Readonly<Record<string, string>> = {},
+  ): Promise<PgliteDataSource> {
     if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-    const pglite = await PgliteWorker.start(dataDir);
+    const pglite = await PgliteWorker.start(dataDir, settings);
     return new PgliteDataSource({ ...options, type: 'postgres', extra: workerPgConfig(pglite) }, pglite);
   }
 

@@ -4,7 +4,8 @@
  * PostgreSQL allocates once, or at its peak, stays in the process for good. Figures: docs/PERFORMANCE.md.
  */
 export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
-  // PGlite's default is 128 MB, allocated and touched at start; one session's working set needs far less.
+  // PGlite's default is 128 MB, allocated and touched at start, and kept for good. 16 MB trades search speed over a
+  // large corpus for memory; PGLITE_SHARED_BUFFERS raises it (docs/PERFORMANCE.md).
   shared_buffers: '16MB',
   // Derived from shared_buffers otherwise (1/32); said here so the figure does not move with it.
   wal_buffers: '1MB',

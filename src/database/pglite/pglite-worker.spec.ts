@@ -126,6 +126,18 @@ describe('PgliteWorker: lifecycle', () => {
     }
   });
 
+  it("takes settings over the app's own (PGLITE_SHARED_BUFFERS)", async () => {
+    const worker = await PgliteWorker.start('memory://', { shared_buffers: '32MB' });
+    const pool = poolOn(worker);
+    try {
+      expect((await pool.query('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '32MB' }]);
+      expect((await pool.query('SHOW wal_buffers')).rows).toEqual([{ wal_buffers: PGLITE_SETTINGS.wal_buffers }]);
+    } finally {
+      await pool.end();
+      await worker.close();
+    }
+  });
+
   it('gives each new pg Client a fresh session: nothing prepared, no transaction left open by the last one', async () => {
     const worker = await PgliteWorker.start('memory://');
     const clientOn = () => new Client(workerPgConfig(worker) as ConstructorParameters<typeof Client>[0]);

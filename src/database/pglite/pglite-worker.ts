@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { pgliteStartParams } from './pglite-settings.js';
+import { PGLITE_SETTINGS, pgliteStartParams } from './pglite-settings.js';
 
 // Resolved beside this file both in src/ (Jest) and in dist/src/ (nest-cli copies *.mjs as assets).
 const WORKER_FILE = join(__dirname, 'pglite.worker.mjs');
@@ -41,9 +41,12 @@ export class PgliteWorker {
     worker.on('exit', (code) => this.lost(`its worker exited (code ${code})`));
   }
 
-  /** Starts the worker and opens (or creates) the database in `dataDir`; rejects with PGlite's reason if it cannot. */
-  static async start(dataDir: string): Promise<PgliteWorker> {
-    const startParams = pgliteStartParams();
+  /**
+   * Starts the worker and opens (or creates) the database in `dataDir`, with `settings` over `PGLITE_SETTINGS`;
+   * rejects with PGlite's reason if it cannot.
+   */
+  static async start(dataDir: string, settings: Readonly<Record<string, string>> = {}): Promise<PgliteWorker> {
+    const startParams = pgliteStartParams({ ...PGLITE_SETTINGS, ...settings });
     if (!dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
       await PgliteWorker.create(dataDir, startParams);
     }
