@@ -1,15 +1,11 @@
 /**
  * `preparedStatements`: the hot statements run as named prepared statements (parsed and planned once per connection);
  * off for a connection pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+ * `poolTimeoutMs` (PostgreSQL): how long a query waits for a pool connection (a free one or a new one) before it fails.
+ * `sharedBuffers` (PGlite): PostgreSQL's `shared_buffers` for the embedded database, e.g. "16MB".
  */
 export type DatabaseConfig = (
-  | /** `poolTimeoutMs`: how long a query waits for a pool connection (a free one or a new one) before it fails. */
-    {
-      kind: 'postgres';
-      url: string;
-      poolSize: number;
-      poolTimeoutMs: number;
-    } /** `sharedBuffers`: PostgreSQL's `shared_buffers` for embedded PGlite ("16MB"). */
+  | { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number }
   | { kind: 'pglite'; dataDir: string; sharedBuffers: string }
 ) & { preparedStatements: boolean };
 
