@@ -7,6 +7,7 @@
 // closed (flushed); otherwise 1, with PGlite's reason alone on stderr.
 import process from 'node:process';
 import { PGlite } from '@electric-sql/pglite';
+import { describePgliteError } from './pglite-error.mjs';
 
 const [dataDir, startParams] = process.argv.slice(2);
 try {
@@ -15,15 +16,6 @@ try {
   });
   await db.close();
 } catch (err) {
-  process.stderr.write(describe(err));
+  process.stderr.write(describePgliteError(err));
   process.exitCode = 1;
-}
-
-/** PGlite's file-system failures are Emscripten's ErrnoError objects, not Errors: no message of their own. */
-function describe(err) {
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === 'object' && 'errno' in err) {
-    return `${err.name} (Emscripten errno ${err.errno}): is it a directory this process may create and write?`;
-  }
-  return String(err);
 }

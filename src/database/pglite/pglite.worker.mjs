@@ -11,6 +11,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { describePgliteError } from './pglite-error.mjs';
 
 let db;
 try {
@@ -19,7 +20,7 @@ try {
   });
 } catch (err) {
   db = undefined;
-  parentPort.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  parentPort.postMessage({ type: 'failed', message: describePgliteError(err) });
 }
 
 if (db) {
@@ -50,7 +51,7 @@ async function handle(message) {
       throw new Error(`unknown message type: ${message.type}`);
     }
   } catch (err) {
-    parentPort.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
+    parentPort.postMessage({ id: message.id, error: describePgliteError(err) });
   }
 }
 
