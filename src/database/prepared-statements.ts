@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { databaseFailure } from '../common/errors/database-unavailable.js';
 import { AppConfig } from '../config/app-config.js';
 
 /** A statement of a hot path: fixed text, and a name no other statement of the app has. */
@@ -55,6 +56,10 @@ export class PreparedStatements {
       try {
         return (await client.query<T>(this.config(statement, values))).rows;
       } catch (err) {
+        // The server ends a connection (an administrator's terminate, a shutdown) with an error message first and
+        // closes the socket after: released in between, the client would look healthy to the pool and fail the next
+        // query on it. Ending it now makes the pool drop it on release.
+        if (databaseFailure(err) === 'unavailable') void client.end().catch(() => undefined);
         throw new QueryFailedError(statement.text, values, err as Error);
       }
     } finally {

@@ -27,6 +27,11 @@ const OURS = [
 const DIVIDE_BY_ZERO = statement('test_divide_by_zero', 'SELECT 1 / $1::int AS n');
 const BACKEND = statement('test_backend_pid', 'SELECT pg_backend_pid() AS pid');
 const SLEEP = statement('test_sleep', 'SELECT pg_sleep($1::float8)');
+// The error an administrator's terminate sends, raised on a connection that then stays open.
+const TERMINATING = statement(
+  'test_terminating',
+  `DO $$ BEGIN RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$`,
+);
 
 /** The app's statements on one connection (pool of one on PostgreSQL; PGlite has one connection anyway). */
 async function startOnOneConnection(env: Record<string, string> = {}) {
@@ -123,6 +128,19 @@ describe('Hot statements run as named prepared statements', () => {
   it('refuses a second text under a name already declared', () => {
     expect(() => statement('test_backend_pid', 'SELECT 2')).toThrow(/declared twice/);
     expect(statement('test_backend_pid', BACKEND.text)).toEqual(BACKEND);
+  });
+
+  it('drops a connection the server says it is ending, before the pool can hand it out again', async () => {
+    // A terminated backend sends its error and closes the socket after; a connection released in between looked
+    // healthy to the pool, and the next query on it failed. Here the socket stays open: the widest such window.
+    const statements = t.app.get(PreparedStatements);
+    const [{ pid }] = await statements.rows<{ pid: number }>(BACKEND, []);
+    const err = await statements.rows(TERMINATING, []).catch((e: unknown) => e);
+    expect((err as QueryFailedError).driverError).toMatchObject({ code: '57P01' });
+    expect(databaseFailure(err)).toBe('unavailable');
+    const [{ pid: next }] = await statements.rows<{ pid: number }>(BACKEND, []);
+    if (TEST_DATABASE_URL) expect(next).not.toBe(pid);
+    await t.http.get('/api/documents').set(alice.auth).expect(200);
   });
 
   itOnPostgres(
