@@ -25,10 +25,11 @@ export class SseWriter {
     // Headers and whatever events are ready in this turn (a replay, or the first token when the model answered
     // while the run was being stored) leave in one write on the next turn, not one write each.
     this.res.cork();
-    setImmediate(() => {
-      if (!this.res.headersSent) this.res.flushHeaders();
-      this.res.uncork();
-    });
+    // Node keeps a response's header block for the response's whole life. Sent on its own, the socket write leaves
+    // it one flat string; sent as the prefix of the first event, it stays the rope of ~100 pieces Node built it as,
+    // several KB per held stream (docs/PERFORMANCE.md, "SSE header block").
+    if (!this.res.headersSent) this.res.flushHeaders();
+    setImmediate(() => this.res.uncork());
     this.res.on('close', () => this.stop());
     this.armPing();
   }
