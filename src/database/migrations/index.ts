@@ -10,6 +10,7 @@ import { NormalizeUserEmails1763800000650 } from './1763800000650-normalize-user
 import { CreateAuthSessions1763800000660 } from './1763800000660-create-auth-sessions.js';
 import { ConversationMembers1763800000700 } from './1763800000700-conversation-members.js';
 import { CreateTasks1763800000800 } from './1763800000800-create-tasks.js';
+import { GinPendingListPerStore1763800000900 } from './1763800000900-gin-pending-list-per-store.js';
 
 /** Applied in order at boot on PGlite and PostgreSQL alike. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CreateAuthSessions1763800000660,
   ConversationMembers1763800000700,
   CreateTasks1763800000800,
+  GinPendingListPerStore1763800000900,
 ];

@@ -9,6 +9,10 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: '16MB',
   // Derived from shared_buffers otherwise (1/32); said here so the figure does not move with it.
   wal_buffers: '1MB',
+  // The insert that fills the search index's pending list merges all of it in that statement, and PGlite's one
+  // connection is everyone's: with the default 4 MB, every other request waited about a second behind such a batch.
+  // A 256 kB list is merged a little at a time (SECURITY.md, "Hostile documents").
+  gin_pending_list_limit: '256kB',
 };
 
 /** PGlite start parameters (`-c name=value` pairs) for `PGLITE_SETTINGS`. */
