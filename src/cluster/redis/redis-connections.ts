@@ -30,7 +30,9 @@ export class RedisConnections implements OnApplicationShutdown {
       connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
     };
-    this.command = new Redis(url, { ...options, connectionName: 'agent-backend' });
+    // Every command issued in one tick goes out in one write: hundreds of streams each append an event per frame,
+    // and one socket write per command was what limited the streams held with Redis (BENCHMARKS.md).
+    this.command = new Redis(url, { ...options, connectionName: 'agent-backend', enableAutoPipelining: true });
     this.subscriber = new Redis(url, { ...options, connectionName: 'agent-backend:subscriber' });
     for (const [name, connection] of [
       ['commands', this.command],

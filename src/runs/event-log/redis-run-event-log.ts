@@ -60,16 +60,13 @@ export class RedisRunEventLog extends RunEventLog implements OnModuleDestroy {
     if (writer && !writer.lost) {
       const json = JSON.stringify(event);
       const key = this.streamKey(runId);
-      const pipeline = this.redis.command.pipeline().xadd(key, `0-${id}`, 'e', json);
-      if (id === 1) pipeline.expire(key, this.ttlSeconds + ORPHAN_GRACE_S);
-      pipeline
-        .publish(this.channel(runId), `${id}|${json}`)
-        .exec()
-        .then((results) => {
-          const failed = results?.find(([err]) => err)?.[0];
-          if (failed) this.lose(runId, writer, failed);
-        })
-        .catch((err: unknown) => this.lose(runId, writer, err));
+      const redis = this.redis.command;
+      // One connection, so the three stay in order; auto-pipelining batches them with other runs' appends.
+      void Promise.all([
+        redis.xadd(key, `0-${id}`, 'e', json),
+        id === 1 ? redis.expire(key, this.ttlSeconds + ORPHAN_GRACE_S) : undefined,
+        redis.publish(this.channel(runId), `${id}|${json}`),
+      ]).catch((err: unknown) => this.lose(runId, writer, err));
     }
     return id;
   }
