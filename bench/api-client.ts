@@ -1,6 +1,7 @@
 // The few API calls scenarios make to set up and check their load (the load itself is autocannon or SSE).
 
 import { Agent, get as httpGet } from 'node:http';
+import { loginOver } from '../test/support/server-process.js';
 
 export interface BenchUser {
   email: string;
@@ -25,21 +26,9 @@ async function call<T>(url: string, init: RequestInit, expect: number[]): Promis
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-const json = (body: unknown): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-
 /** Registers and logs in a user through the API, as a client would. */
 export async function createUser(appUrl: string, email: string): Promise<BenchUser> {
-  await call(`${appUrl}/api/auth/register`, json({ email, password: PASSWORD }), [201]);
-  const login = await call<{ access_token: string }>(
-    `${appUrl}/api/auth/login`,
-    json({ email, password: PASSWORD }),
-    [200],
-  );
-  return { email, token: login.access_token };
+  return { email, token: await loginOver(appUrl, { email, password: PASSWORD }) };
 }
 
 /** `count` users named after the scenario; created a few at a time (argon2 hashes on a 4-thread pool). */
@@ -56,9 +45,14 @@ export async function createUsers(appUrl: string, scenario: string, count: numbe
 
 const auth = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });
 
+/** A JSON POST as `user`; throws (with the answer) on any status but `expect`. */
+export function postAs<T = unknown>(user: BenchUser, url: string, body: unknown, expect: number): Promise<T> {
+  const headers = { ...auth(user), 'content-type': 'application/json' };
+  return call(url, { method: 'POST', headers, body: JSON.stringify(body) }, [expect]);
+}
+
 export function uploadText(appUrl: string, user: BenchUser, title: string, content: string): Promise<DocumentBody> {
-  const init = json({ title, content });
-  return call(`${appUrl}/api/documents`, { ...init, headers: { ...init.headers, ...auth(user) } }, [201]);
+  return postAs(user, `${appUrl}/api/documents`, { title, content }, 201);
 }
 
 /** A multipart upload of a file's bytes, the way a browser form or `curl -F file=@…` sends it. */

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { collectGarbage, inspectorUrlIn } from './inspector.js';
 import { processCpuMs, rssKb } from './machine.js';
 import { sleep } from './stats.js';
 import { SERVER_V8_FLAGS } from '../src/v8-flags.js';
+import { freePort } from '../test/support/free-port.js';
 
 /** The product's build: the bench runs from dist-bench/bench/, the app from dist/. */
 const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -114,16 +114,4 @@ export async function startApp(options: AppProcessOptions): Promise<AppProcess> 
       return code;
     },
   };
-}
-
-/** A port nobody listens on right now (the app binds it a moment later; on loopback nothing else races for it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

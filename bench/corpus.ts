@@ -1,3 +1,5 @@
+import { seededRandom } from '../test/support/seeded-random.js';
+
 /**
  * Deterministic prose for the search and ingestion scenarios. Words follow a Zipf distribution over a vocabulary of
  * real common words followed by generated rarer ones, so queries span the selectivity real corpora have: a common
@@ -12,18 +14,6 @@ const COMMON = (
 const STOPWORDS = 'the and of to in for with on by is that from'.split(' ');
 const SYLLABLES = 'ka lo mi ren tas vor ul bri den sho pra gel fin zu quo nex'.split(' ');
 const VOCABULARY_SIZE = 8_000;
-
-/** mulberry32: a tiny seeded PRNG, so the corpus never depends on Math.random. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rank `i` of the vocabulary: the common words first, then generated three-to-four-syllable words. */
 export function word(rank: number): string {
@@ -59,7 +49,7 @@ export class Corpus {
   private readonly random: () => number;
 
   constructor(seed: number) {
-    this.random = prng(seed);
+    this.random = seededRandom(seed);
   }
 
   sentence(): string {

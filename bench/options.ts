@@ -91,7 +91,7 @@ export interface BenchOptions {
   appEnv: Record<string, string>;
 }
 
-export const USAGE = `npm run bench [-- options]     (runs the BUILT app: npm run build first)
+export const USAGE = `npm run bench [-- options]     (builds the app into dist/ first, then measures it)
 
   --smoke            tiny counts (about a minute); checks the harness works, never a speed gate
   --only=a,b         scenarios to run: ${SCENARIOS.join(', ')}

@@ -1,5 +1,4 @@
-import type { SseFrame } from './sse-parser.js';
-import type { StreamTarget } from './sse-client.js';
+import type { SseFrame, StreamTarget } from './sse-client.js';
 
 /** A frame of the Messages API that carries text. */
 const isModelToken = (f: SseFrame) => f.event === 'content_block_delta' && f.data.includes('"text_delta"');

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { createUsers, type BenchUser } from '../api-client.js';
+import { createUsers, postAs, type BenchUser } from '../api-client.js';
 import { info, type Row } from '../report.js';
 import { openStream, type StreamResult } from '../sse-client.js';
 import { appTarget, promptFor } from '../stream-targets.js';
@@ -9,15 +9,6 @@ import { settle, type BenchContext, type Scenario } from './scenario.js';
 
 const ROUNDS = 3;
 const TIMEOUT_MS = 60_000;
-
-async function post(url: string, user: BenchUser, body: unknown, expect: number): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== expect) throw new Error(`POST ${new URL(url).pathname} -> ${res.status}: ${await res.text()}`);
-}
 
 /** A conversation of the owner's, shared with every member as a viewer. */
 async function sharedConversation(ctx: BenchContext, owner: BenchUser, members: BenchUser[]): Promise<string> {
@@ -32,12 +23,8 @@ async function sharedConversation(ctx: BenchContext, owner: BenchUser, members: 
   });
   if (!conversationId) throw new Error(`the first run announced no conversation: ${first.error ?? first.status}`);
   for (const member of members) {
-    await post(
-      `${ctx.app.url}/api/conversations/${conversationId}/members`,
-      owner,
-      { email: member.email, role: 'viewer' },
-      201,
-    );
+    const url = `${ctx.app.url}/api/conversations/${conversationId}/members`;
+    await postAs(owner, url, { email: member.email, role: 'viewer' }, 201);
   }
   return conversationId;
 }

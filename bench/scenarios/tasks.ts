@@ -1,4 +1,4 @@
-import { createUsers, type BenchUser } from '../api-client.js';
+import { createUsers, postAs, type BenchUser } from '../api-client.js';
 import type { AppProcess } from '../app-process.js';
 import { info, type Row } from '../report.js';
 import { sleep } from '../stats.js';
@@ -22,18 +22,18 @@ interface Task {
  */
 async function throughput(app: AppProcess, count: number, label: string): Promise<Row> {
   const users = await createUsers(app.url, `tasks-${label.replace(/\W+/g, '-')}`, Math.ceil(count / TASKS_PER_USER));
-  const auth = (u: BenchUser) => ({ authorization: `Bearer ${u.token}`, 'content-type': 'application/json' });
+  const auth = (u: BenchUser) => ({ authorization: `Bearer ${u.token}` });
   let next = 0;
   const submit = async () => {
     for (let i = next++; i < count; i = next++) {
       const user = users[i % users.length];
       const content = `Task ${i} of the ${label} batch. The quarterly report lists item ${i * 7919} for review.`;
-      const res = await fetch(`${app.url}/api/tasks`, {
-        method: 'POST',
-        headers: auth(user),
-        body: JSON.stringify({ type: 'document.ingest', input: { title: `task ${i}`, content } }),
-      });
-      if (res.status !== 202) throw new Error(`POST /api/tasks -> ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      await postAs(
+        user,
+        `${app.url}/api/tasks`,
+        { type: 'document.ingest', input: { title: `task ${i}`, content } },
+        202,
+      );
     }
   };
   await Promise.all(Array.from({ length: SUBMITTERS }, submit));
