@@ -30,6 +30,9 @@ describeWithRedis('RedisRunEventLog (real Redis, two instances)', () => {
     logA = new RedisRunEventLog(a, 60);
     logB = new RedisRunEventLog(b, 60);
   });
+  // Appends are fire-and-forget and pipelined per tick; a round trip on A's connection, queued behind them, returns
+  // once Redis has them. B reads on a connection of its own, which nothing orders against A's.
+  const landed = () => a.command.ping();
   afterAll(async () => {
     await a.onApplicationShutdown();
     await b.onApplicationShutdown();
@@ -39,6 +42,7 @@ describeWithRedis('RedisRunEventLog (real Redis, two instances)', () => {
     const runId = randomUUID();
     logA.open(runId);
     for (const t of ['a', 'b', 'c']) logA.append(runId, delta(t));
+    await landed();
     await expect(logB.lastId(runId)).resolves.toBe(3);
     const following = collect(await logB.follow(runId, 1, new AbortController().signal));
     await new Promise((r) => setTimeout(r, 50));
@@ -61,6 +65,7 @@ describeWithRedis('RedisRunEventLog (real Redis, two instances)', () => {
     const runId = randomUUID();
     logA.open(runId);
     logA.append(runId, delta('0'));
+    await landed();
     const appending = (async () => {
       for (let i = 1; i < 200; i++) {
         logA.append(runId, delta(String(i)));
@@ -79,6 +84,7 @@ describeWithRedis('RedisRunEventLog (real Redis, two instances)', () => {
     const lost: unknown[] = [];
     logA.open(runId, (err) => lost.push(err));
     logA.append(runId, delta('half'));
+    await landed();
     const following = collect(await logB.follow(runId, 0, new AbortController().signal));
     await new Promise((r) => setTimeout(r, 50));
     await logB.endOrphan(runId, [
