@@ -17,6 +17,8 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly command: Redis;
   readonly subscriber: Redis;
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
+  /** Per subscribed channel: settles once Redis has confirmed the SUBSCRIBE. */
+  private readonly confirmed = new Map<string, Promise<unknown>>();
   private readonly lostListeners = new Set<() => void>();
 
   private constructor(
@@ -103,19 +105,29 @@ export class RedisConnections implements OnApplicationShutdown {
     if (!handlers) {
       handlers = new Set();
       this.handlers.set(channel, handlers);
-      this.subscriber
-        .subscribe(channel)
-        .catch((err: unknown) =>
-          RedisConnections.logger.warn({ msg: 'redis subscribe failed', channel, error: String(err) }),
-        );
+      const confirmed = this.subscriber.subscribe(channel);
+      confirmed.catch((err: unknown) =>
+        RedisConnections.logger.warn({ msg: 'redis subscribe failed', channel, error: String(err) }),
+      );
+      this.confirmed.set(channel, confirmed);
     }
     handlers.add(handler);
     return () => {
       const set = this.handlers.get(channel);
       if (!set?.delete(handler) || set.size) return;
       this.handlers.delete(channel);
+      this.confirmed.delete(channel);
       this.subscriber.unsubscribe(channel).catch(() => undefined);
     };
+  }
+
+  /**
+   * Resolves once Redis has confirmed the subscription to `channel` (rejects if it failed): from then on every
+   * message published on it reaches the handlers. Commands go out on another connection, which nothing orders
+   * against this one, so a reader that must not miss a message waits for this before it reads what came before.
+   */
+  async subscribed(channel: string): Promise<void> {
+    await this.confirmed.get(channel);
   }
 
   /** Calls `listener` whenever the subscriber connection drops (messages may have been missed). */

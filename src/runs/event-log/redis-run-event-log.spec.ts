@@ -102,6 +102,26 @@ describeWithRedis('RedisRunEventLog (real Redis, two instances)', () => {
     expect(lost).toHaveLength(1);
   });
 
+  it('a follower misses no event published before its subscription took effect', async () => {
+    const runId = randomUUID();
+    logA.open(runId);
+    logA.append(runId, delta('first'));
+    await landed();
+    // B's SUBSCRIBE is held back (its socket corked) while B's commands still go out: the run ends in between.
+    b.subscriber.stream.cork();
+    const following = logB.follow(runId, 0, new AbortController().signal).then((events) => collect(events));
+    await new Promise((r) => setTimeout(r, 50));
+    logA.append(runId, finished);
+    logA.close(runId);
+    await landed();
+    b.subscriber.stream.uncork();
+    const ended = await Promise.race([following, new Promise((r) => setTimeout(() => r('still waiting'), 2_000))]);
+    expect(ended).toEqual([
+      { id: 1, event: delta('first') },
+      { id: 2, event: finished },
+    ]);
+  });
+
   it('no log for a run never written, and none once a finished log expires', async () => {
     await expect(logB.follow(randomUUID(), 0, new AbortController().signal)).resolves.toBeUndefined();
     const short = new RedisRunEventLog(a, 1);

@@ -142,6 +142,7 @@ export class RedisRunEventLog extends RunEventLog implements OnModuleDestroy {
     };
     try {
       // Subscribed first: whatever is published from here on is heard, and the replay below covers the rest.
+      await this.redis.subscribed(this.channel(runId));
       if (!(await this.redis.command.exists(this.streamKey(runId)))) {
         stop();
         return undefined;
