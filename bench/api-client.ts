@@ -43,7 +43,7 @@ export async function createUsers(appUrl: string, scenario: string, count: numbe
   return users;
 }
 
-const auth = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });
+export const auth = (user: BenchUser) => ({ authorization: `Bearer ${user.token}` });
 
 /** A JSON POST as `user`; throws (with the answer) on any status but `expect`. */
 export function postAs<T = unknown>(user: BenchUser, url: string, body: unknown, expect: number): Promise<T> {

@@ -1,4 +1,4 @@
-import { createUsers, postAs, type BenchUser } from '../api-client.js';
+import { auth, createUsers, postAs } from '../api-client.js';
 import type { AppProcess } from '../app-process.js';
 import { info, type Row } from '../report.js';
 import { sleep } from '../stats.js';
@@ -22,7 +22,6 @@ interface Task {
  */
 async function throughput(app: AppProcess, count: number, label: string): Promise<Row> {
   const users = await createUsers(app.url, `tasks-${label.replace(/\W+/g, '-')}`, Math.ceil(count / TASKS_PER_USER));
-  const auth = (u: BenchUser) => ({ authorization: `Bearer ${u.token}` });
   let next = 0;
   const submit = async () => {
     for (let i = next++; i < count; i = next++) {
